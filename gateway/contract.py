@@ -23,6 +23,7 @@ import yaml
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"\{([^}/]+)\}")
+_SECRET = re.compile(r"pass|secret|token|api_?key|credential", re.IGNORECASE)
 
 
 class ContractError(Exception):
@@ -163,7 +164,10 @@ def _violation(error: Any, location: str) -> Violation:
             found = _short(instance)
     else:
         expected, found = name + " " + _short(getattr(kind, "value", "")), _short(instance)
-    return Violation(location, json_pointer(parts), name, expected, found, error.message)
+    message = error.message
+    if any(_SECRET.search(str(part)) for part in parts):
+        found, message = "<redacted>", f"{name} violation (value redacted)"
+    return Violation(location, json_pointer(parts), name, expected, found, message)
 
 
 def _normalise_media_type(value: str) -> str:

@@ -1,0 +1,176 @@
+"""The `mlops-gateway` command: serve | demo | spec-check."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import aiohttp
+import yaml
+from openapi_spec_validator import validate as validate_spec
+
+from gateway.app import bind_routes
+from gateway.config import (
+    ConfigError,
+    GatewayConfig,
+    TeamConfig,
+    UpstreamAuth,
+    UpstreamConfig,
+    load_config,
+)
+from gateway.contract import DEFAULT_SPEC_PATH, Contract, ContractError
+from gateway.credentials.upstream import NoCredentials
+from gateway.forward import UpstreamClient
+from gateway.logs import configure_logging
+from gateway.server import start_gateway
+
+DEMO_TEAM_KEY = "demo-team-key-0123456789abcdef"
+
+
+async def _wait_for_stop() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _serve(config: GatewayConfig) -> None:
+    gateway = await start_gateway(config)
+    print(f"mlops-gateway listening on {gateway.url}", flush=True)
+    try:
+        await _wait_for_stop()
+    finally:
+        await gateway.close()
+
+
+async def _sandbox_token(sandbox_url: str, client_id: str, secret: str, user: str, password: str) -> str:
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{sandbox_url}/auth/realms/master/protocol/openid-connect/token",
+            data={"grant_type": "password", "username": user, "password": password},
+            headers={"Authorization": f"Basic {basic}"},
+        ) as response,
+    ):
+        response.raise_for_status()
+        return str((await response.json())["access_token"])
+
+
+async def _demo(host: str, port: int) -> None:
+    from sandbox.server import start_sandbox
+
+    from sandbox.settings import SandboxSettings
+
+    settings = SandboxSettings(access_token_lifetime=24 * 3600)
+    sandbox = await start_sandbox(settings, host="127.0.0.1", port=0)
+    token = await _sandbox_token(
+        sandbox.url, settings.client_id, settings.client_secret, settings.admin_email, settings.admin_password
+    )
+    config = GatewayConfig(
+        host=host,
+        port=port,
+        upstreams=(
+            UpstreamConfig(
+                "wallaroo", sandbox.url, ("/v1/api/", "/v2/api/"), auth=UpstreamAuth("static", token)
+            ),
+            UpstreamConfig(
+                "openlayer",
+                sandbox.url,
+                ("/v1/tests/",),
+                auth=UpstreamAuth("static", settings.openlayer_api_keys[0]),
+            ),
+        ),
+        teams=(TeamConfig("demo", (DEMO_TEAM_KEY,)),),
+    )
+    gateway = await start_gateway(config)
+    base = gateway.url
+    auth = f"-H 'Authorization: Bearer {DEMO_TEAM_KEY}' -H 'Content-Type: application/json'"
+    print(
+        f"""mlops-gateway demo
+  gateway   {base}   (validating proxy; metrics at {base}/metrics, drift report at {base}/_gateway/violations)
+  sandbox   {sandbox.url}   (stand-in Keycloak, Wallaroo MLOps API and Openlayer)
+  team key  {DEMO_TEAM_KEY}   (team 'demo'; the gateway holds the upstream tokens)
+
+Try:
+  curl -s {base}/v1/api/workspaces/list {auth} -d '{{}}'
+  curl -s {base}/v1/api/workspaces/create {auth} -d '{{"workspace_name": "demo-ws"}}'
+  curl -s {base}/v2/api/assays/get {auth} -d '{{"active": "All"}}'
+  curl -s {base}/v1/api/workspaces/create {auth} -d '{{"workspace_name": 42}}'   # rejected: problem+json
+  curl -s {base}/v1/tests/182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e/evaluate {auth} \\
+       -d '{{"startTimestamp": 1699920000, "endTimestamp": 1700006400}}'
+Ctrl-C stops both.""",
+        flush=True,
+    )
+    try:
+        await _wait_for_stop()
+    finally:
+        await gateway.close()
+        await sandbox.close()
+
+
+def _spec_check(spec: Path, config_path: Path | None) -> str:
+    """Validate the spec (and the config against it); answer a summary or raise with the reason."""
+    try:
+        document = yaml.safe_load(spec.read_text())
+        validate_spec(document)
+    except OSError as exc:
+        raise ContractError(f"cannot read {spec}: {exc.strerror}") from exc
+    except Exception as exc:  # openapi-spec-validator's and PyYAML's errors carry the reason
+        raise ContractError(f"{spec} is not a valid OpenAPI document: {exc}") from exc
+    contract = Contract(document)
+    summary = (
+        f"{spec}: valid OpenAPI {document.get('openapi')}, {len(contract.operations)} operations compiled"
+    )
+    if config_path is not None:
+        config = load_config(config_path)
+        upstreams = {u.name: UpstreamClient(u, NoCredentials()) for u in config.upstreams}
+        routes = bind_routes(Contract.load(config.spec_path), config, upstreams)
+        summary += f"\n{config_path}: valid, {len(routes)} operations routed to {', '.join(upstreams)}"
+    return summary
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mlops-gateway", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the gateway from a YAML config")
+    serve.add_argument("--config", required=True, type=Path)
+    demo = commands.add_parser("demo", help="run the sandbox and a gateway in front of it")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8080)
+    check = commands.add_parser("spec-check", help="validate the spec and, optionally, a config")
+    check.add_argument("--spec", type=Path, default=DEFAULT_SPEC_PATH)
+    check.add_argument("--config", type=Path)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "spec-check":
+            print(_spec_check(args.spec, args.config))
+            return 0
+        if args.command == "serve":
+            config = load_config(args.config)
+            configure_logging(config.log_level)
+            asyncio.run(_serve(config))
+        else:
+            configure_logging("WARNING")
+            asyncio.run(_demo(args.host, args.port))
+    except (ConfigError, ContractError) as exc:
+        print(f"mlops-gateway: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"mlops-gateway: cannot start: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,347 @@
+"""Typed gateway configuration: YAML with ${ENV_VAR} interpolation, checked at start-up.
+
+Every mistake is reported as a `ConfigError` naming the key path (`upstreams[0].base_url`) and the
+reason, so a bad config stops the gateway before it listens. Secrets come from the environment via
+`${NAME}` (or `${NAME:-default}`) and are never echoed in errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from gateway.contract import DEFAULT_SPEC_PATH
+
+POLICIES = ("enforce", "report", "off")
+AUTH_MODES = ("static", "passthrough", "none")
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*$", re.IGNORECASE)
+_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 10**6, "mib": 2**20, "gb": 10**9, "gib": 2**30}
+
+
+class ConfigError(ValueError):
+    """The configuration is unusable; the message names the key and the reason."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}" if key else reason)
+        self.key = key
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Upstream timeouts in seconds: TCP connect, gap between reads, and the whole exchange."""
+
+    connect: float = 5.0
+    read: float = 60.0
+    total: float = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamAuth:
+    """How the gateway authenticates to an upstream: a static bearer token, the client's own
+    Authorization header (passthrough), or nothing. Managed token providers plug in here."""
+
+    mode: str = "none"
+    token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class UpstreamConfig:
+    name: str
+    base_url: str
+    paths: tuple[str, ...]
+    timeouts: Timeouts = Timeouts()
+    verify_tls: bool = True
+    max_connections: int = 100
+    auth: UpstreamAuth = UpstreamAuth()
+
+
+@dataclass(frozen=True, slots=True)
+class TeamConfig:
+    name: str
+    keys: tuple[str, ...] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DirectionPolicy:
+    request: str = "enforce"
+    response: str = "report"
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationConfig:
+    request: str = "enforce"
+    response: str = "report"
+    overrides: Mapping[str, DirectionPolicy] = field(default_factory=dict)
+    max_response_bytes: int = 4 * 2**20
+
+    def for_operation(self, operation_id: str) -> DirectionPolicy:
+        return self.overrides.get(operation_id, DirectionPolicy(self.request, self.response))
+
+
+@dataclass(frozen=True, slots=True)
+class LimitsConfig:
+    max_json_body_bytes: int = 16 * 2**20
+    max_upload_bytes: int = 16 * 2**30
+    max_multipart_fields_bytes: int = 2**20
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    spec_path: Path = DEFAULT_SPEC_PATH
+    upstreams: tuple[UpstreamConfig, ...] = ()
+    teams: tuple[TeamConfig, ...] = ()
+    validation: ValidationConfig = ValidationConfig()
+    limits: LimitsConfig = LimitsConfig()
+    log_level: str = "INFO"
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+
+def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> GatewayConfig:
+    """Read, interpolate and check a YAML config file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError("", f"cannot read config file {path}: {exc.strerror}") from exc
+    try:
+        raw = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError("", f"config file {path} is not valid YAML: {exc}") from exc
+    base = Path(path).resolve().parent
+    return parse_config(raw, environ if environ is not None else os.environ, base_dir=base)
+
+
+def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = None) -> GatewayConfig:
+    data = _interpolate(raw, environ, "")
+    root = _mapping(data, "")
+    _known(root, "", {"listen", "spec", "upstreams", "teams", "validation", "limits", "log_level"})
+    listen = _mapping(root.get("listen", {}), "listen")
+    _known(listen, "listen", {"host", "port"})
+    spec_path = DEFAULT_SPEC_PATH
+    if "spec" in root:
+        spec_path = Path(_string(root["spec"], "spec"))
+        if not spec_path.is_absolute() and base_dir is not None:
+            spec_path = base_dir / spec_path
+        if not spec_path.is_file():
+            raise ConfigError("spec", f"no such file {spec_path}")
+    upstreams = tuple(
+        _upstream(item, f"upstreams[{i}]") for i, item in enumerate(_list(root.get("upstreams"), "upstreams"))
+    )
+    if not upstreams:
+        raise ConfigError("upstreams", "at least one upstream is required")
+    names = [u.name for u in upstreams]
+    if len(set(names)) != len(names):
+        raise ConfigError("upstreams", f"duplicate upstream names in {names}")
+    teams = tuple(_team(item, f"teams[{i}]") for i, item in enumerate(_list(root.get("teams", []), "teams")))
+    all_keys = [k for t in teams for k in t.keys]
+    if len(set(all_keys)) != len(all_keys):
+        raise ConfigError("teams", "the same gateway key is given to more than one team")
+    level = _string(root.get("log_level", "INFO"), "log_level").upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError("log_level", f"must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    return GatewayConfig(
+        host=_string(listen.get("host", "127.0.0.1"), "listen.host"),
+        port=_int(listen.get("port", 8080), "listen.port", 0, 65535),
+        spec_path=spec_path,
+        upstreams=upstreams,
+        teams=teams,
+        validation=_validation(root.get("validation", {}), "validation"),
+        limits=_limits(root.get("limits", {}), "limits"),
+        log_level=level,
+    )
+
+
+def _interpolate(value: Any, environ: Mapping[str, str], key: str) -> Any:
+    if isinstance(value, str):
+
+        def substitute(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            if name in environ:
+                return environ[name]
+            if default is not None:
+                return default
+            raise ConfigError(key, f"environment variable {name} is not set")
+
+        return _ENV.sub(substitute, value)
+    if isinstance(value, dict):
+        return {k: _interpolate(v, environ, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, environ, f"{key}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def _upstream(raw: Any, key: str) -> UpstreamConfig:
+    data = _mapping(raw, key)
+    _known(data, key, {"name", "base_url", "paths", "timeouts", "verify_tls", "max_connections", "auth"})
+    base_url = _string(_required(data, "base_url", key), f"{key}.base_url").rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{key}.base_url", f"must be an http(s) URL, not {base_url!r}")
+    paths = tuple(
+        _string(p, f"{key}.paths[{i}]")
+        for i, p in enumerate(_list(_required(data, "paths", key), f"{key}.paths"))
+    )
+    if not paths or any(not p.startswith("/") for p in paths):
+        raise ConfigError(f"{key}.paths", "must be a non-empty list of path prefixes starting with '/'")
+    timeouts = _mapping(data.get("timeouts", {}), f"{key}.timeouts")
+    _known(timeouts, f"{key}.timeouts", {"connect", "read", "total"})
+    auth = _mapping(data.get("auth", {}), f"{key}.auth")
+    _known(auth, f"{key}.auth", {"mode", "token"})
+    mode = _choice(auth.get("mode", "none"), f"{key}.auth.mode", AUTH_MODES)
+    token = auth.get("token")
+    if mode == "static" and not token:
+        raise ConfigError(f"{key}.auth.token", "a static token is required when auth.mode is static")
+    defaults = Timeouts()
+    return UpstreamConfig(
+        name=_string(_required(data, "name", key), f"{key}.name"),
+        base_url=base_url,
+        paths=paths,
+        timeouts=Timeouts(
+            connect=_number(timeouts.get("connect", defaults.connect), f"{key}.timeouts.connect"),
+            read=_number(timeouts.get("read", defaults.read), f"{key}.timeouts.read"),
+            total=_number(timeouts.get("total", defaults.total), f"{key}.timeouts.total"),
+        ),
+        verify_tls=_bool(data.get("verify_tls", True), f"{key}.verify_tls"),
+        max_connections=_int(data.get("max_connections", 100), f"{key}.max_connections", 1, 10_000),
+        auth=UpstreamAuth(mode, None if token is None else _string(token, f"{key}.auth.token")),
+    )
+
+
+def _team(raw: Any, key: str) -> TeamConfig:
+    data = _mapping(raw, key)
+    _known(data, key, {"name", "keys"})
+    name = _string(_required(data, "name", key), f"{key}.name")
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
+        raise ConfigError(f"{key}.name", "use 1-64 letters, digits, '.', '_' or '-' (it is a metric label)")
+    keys = tuple(
+        _string(k, f"{key}.keys[{i}]") for i, k in enumerate(_list(_required(data, "keys", key), key))
+    )
+    if not keys or any(len(k) < 16 for k in keys):
+        raise ConfigError(f"{key}.keys", "give at least one key of 16 or more characters")
+    return TeamConfig(name, keys)
+
+
+def _validation(raw: Any, key: str) -> ValidationConfig:
+    data = _mapping(raw, key)
+    _known(data, key, {"request", "response", "overrides", "max_response_bytes"})
+    request = _choice(data.get("request", "enforce"), f"{key}.request", POLICIES)
+    response = _choice(data.get("response", "report"), f"{key}.response", POLICIES)
+    overrides = {}
+    for op_id, item in _mapping(data.get("overrides", {}), f"{key}.overrides").items():
+        sub = _mapping(item, f"{key}.overrides.{op_id}")
+        _known(sub, f"{key}.overrides.{op_id}", {"request", "response"})
+        overrides[str(op_id)] = DirectionPolicy(
+            _choice(sub.get("request", request), f"{key}.overrides.{op_id}.request", POLICIES),
+            _choice(sub.get("response", response), f"{key}.overrides.{op_id}.response", POLICIES),
+        )
+    return ValidationConfig(
+        request=request,
+        response=response,
+        overrides=overrides,
+        max_response_bytes=_size(data.get("max_response_bytes", 4 * 2**20), f"{key}.max_response_bytes"),
+    )
+
+
+def _limits(raw: Any, key: str) -> LimitsConfig:
+    data = _mapping(raw, key)
+    _known(data, key, {"max_json_body_bytes", "max_upload_bytes", "max_multipart_fields_bytes"})
+    d = LimitsConfig()
+    return LimitsConfig(
+        max_json_body_bytes=_size(
+            data.get("max_json_body_bytes", d.max_json_body_bytes), f"{key}.max_json_body_bytes"
+        ),
+        max_upload_bytes=_size(data.get("max_upload_bytes", d.max_upload_bytes), f"{key}.max_upload_bytes"),
+        max_multipart_fields_bytes=_size(
+            data.get("max_multipart_fields_bytes", d.max_multipart_fields_bytes),
+            f"{key}.max_multipart_fields_bytes",
+        ),
+    )
+
+
+# -- typed readers -----------------------------------------------------------------------------
+
+
+def _mapping(value: Any, key: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(key, f"must be a mapping, not {type(value).__name__}")
+    return value
+
+
+def _list(value: Any, key: str) -> list[Any]:
+    if value is None:
+        raise ConfigError(key, "is required")
+    if not isinstance(value, list):
+        raise ConfigError(key, f"must be a list, not {type(value).__name__}")
+    return value
+
+
+def _known(data: Mapping[str, Any], key: str, allowed: set[str]) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        where = f"{key}.{unknown[0]}" if key else unknown[0]
+        raise ConfigError(where, f"unknown key (expected one of: {', '.join(sorted(allowed))})")
+
+
+def _required(data: Mapping[str, Any], name: str, key: str) -> Any:
+    if name not in data or data[name] is None:
+        raise ConfigError(f"{key}.{name}", "is required")
+    return data[name]
+
+
+def _string(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(key, "must be a non-empty string")
+    return value
+
+
+def _bool(value: Any, key: str) -> bool:
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if not isinstance(value, bool):
+        raise ConfigError(key, "must be true or false")
+    return value
+
+
+def _int(value: Any, key: str, low: int, high: int) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ConfigError(key, f"must be an integer from {low} to {high}")
+    return value
+
+
+def _number(value: Any, key: str) -> float:
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = float(value)
+    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+        raise ConfigError(key, "must be a positive number of seconds")
+    return float(value)
+
+
+def _choice(value: Any, key: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(key, f"must be one of {', '.join(allowed)}, not {value!r}")
+    return str(value)
+
+
+def _size(value: Any, key: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    match = _SIZE.match(str(value)) if isinstance(value, str) else None
+    if not match:
+        raise ConfigError(key, f"must be a size such as 1048576, '512KiB' or '4MiB', not {value!r}")
+    return int(float(match.group(1)) * _UNITS[(match.group(2) or "B").lower()])

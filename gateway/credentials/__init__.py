@@ -1,0 +1,1 @@
+"""Who the client is (gateway keys -> team) and what the gateway presents upstream (providers)."""

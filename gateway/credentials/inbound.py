@@ -1,0 +1,48 @@
+"""Inbound authentication: a client presents a gateway key, the gateway knows its team.
+
+Keys are held only as SHA-256 digests and compared by digest look-up, so the configured secrets
+are not kept in memory in the clear and never reach logs, metrics or upstreams. Clients send the
+key as `Authorization: Bearer <key>` (so official clients work unchanged: their "token" is the
+gateway key) or as `X-Gateway-Key`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from gateway.config import TeamConfig
+
+GATEWAY_KEY_HEADER = "X-Gateway-Key"
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    name: str
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
+
+
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The token of an `Authorization: Bearer ...` header, if there is one."""
+    value = headers.get("Authorization", "")
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+class KeyRing:
+    """Gateway keys -> teams."""
+
+    def __init__(self, teams: Iterable[TeamConfig]) -> None:
+        self._teams = {_digest(key): Team(team.name) for team in teams for key in team.keys}
+
+    def identify(self, headers: Mapping[str, str]) -> Team | None:
+        key = headers.get(GATEWAY_KEY_HEADER) or bearer_token(headers)
+        if not key:
+            return None
+        return self._teams.get(_digest(key))

@@ -1,0 +1,86 @@
+"""Every Prometheus metric the gateway exports, with its labels, in one place.
+
+Labels are bounded: operation (a spec operationId or one of a few fixed words), method, status,
+team (from the config), upstream (from the config), direction and violation kind. Never raw paths,
+ids or tokens. Each gateway owns a registry, so tests and several apps in one process don't clash.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+SIZE_BUCKETS = (256, 1024, 4096, 16384, 65536, 262144, 2**20, 4 * 2**20, 16 * 2**20, 64 * 2**20, 2**30)
+UNMATCHED = "unmatched"  # operation label for requests that match no spec operation
+
+
+class GatewayMetrics:
+    """The gateway's metric families, registered on their own registry."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "mlops_gateway_requests_total",
+            "Requests answered, by operation, method, status, team and upstream.",
+            ["operation", "method", "status", "team", "upstream"],
+            registry=r,
+        )
+        self.request_duration = Histogram(
+            "mlops_gateway_request_duration_seconds",
+            "Time from request received to response sent, gateway overhead included.",
+            ["operation", "upstream"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.upstream_duration = Histogram(
+            "mlops_gateway_upstream_duration_seconds",
+            "Time from sending the request upstream to receiving the response headers.",
+            ["operation", "upstream"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.violations = Counter(
+            "mlops_gateway_contract_violations_total",
+            "Contract violations seen, by operation, direction (request|response) and kind.",
+            ["operation", "direction", "kind"],
+            registry=r,
+        )
+        self.unvalidated = Counter(
+            "mlops_gateway_unvalidated_responses_total",
+            "Responses passed through without validation, by reason (too_large, not_json, policy_off).",
+            ["operation", "reason"],
+            registry=r,
+        )
+        self.request_bytes = Histogram(
+            "mlops_gateway_request_body_bytes",
+            "Request body sizes forwarded upstream.",
+            ["operation"],
+            buckets=SIZE_BUCKETS,
+            registry=r,
+        )
+        self.response_bytes = Histogram(
+            "mlops_gateway_response_body_bytes",
+            "Response body sizes sent to clients.",
+            ["operation"],
+            buckets=SIZE_BUCKETS,
+            registry=r,
+        )
+        self.upstream_errors = Counter(
+            "mlops_gateway_upstream_errors_total",
+            "Upstream exchanges that failed, by upstream and kind (unavailable, timeout).",
+            ["upstream", "kind"],
+            registry=r,
+        )
+        self.in_flight = Gauge(
+            "mlops_gateway_in_flight_requests", "Requests being handled right now.", registry=r
+        )
+        self.spec_operations = Gauge(
+            "mlops_gateway_spec_operations", "Operations compiled from the spec at start-up.", registry=r
+        )
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
