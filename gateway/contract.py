@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jsonschema_rs
 import orjson
@@ -99,11 +98,12 @@ class SchemaValidator:
 
     __slots__ = ("_validator", "schema_pointer")
 
-    def __init__(self, root: Mapping[str, Any], schema_pointer: str) -> None:
+    def __init__(self, schema: Mapping[str, Any], schemas: Mapping[str, Any], schema_pointer: str) -> None:
+        """Compile `schema` (found at `schema_pointer`) with `#/components/schemas/*` resolvable."""
         self.schema_pointer = schema_pointer
         try:
             self._validator = jsonschema_rs.validator_for(
-                {**root, "$ref": "#" + quote(schema_pointer, safe="/~")}, validate_formats=True
+                {**schema, "components": {"schemas": schemas}}, validate_formats=True
             )
         except Exception as exc:  # jsonschema-rs raises ValueError / ReferencingError subclasses
             raise ContractError(f"cannot compile schema at {schema_pointer}: {exc}") from exc
@@ -326,7 +326,7 @@ class Contract:
         self.operations: dict[str, Operation] = {}
         self._exact: dict[str, dict[str, Operation]] = {}
         self._templated: list[tuple[re.Pattern[str], dict[str, Operation]]] = []
-        root = {key: document[key] for key in ("components", "paths") if key in document}
+        root = (document.get("components") or {}).get("schemas") or {}
         default_security = _security_names(document.get("security", []))
         for path, item in (document.get("paths") or {}).items():
             by_method: dict[str, Operation] = {}
@@ -403,7 +403,7 @@ class Contract:
             kind = media_kind(media_type)
             validator = None
             if "schema" in media and kind != BINARY:
-                validator = SchemaValidator(root, media_pointer + "/schema")
+                validator = SchemaValidator(media["schema"], root, media_pointer + "/schema")
             specs.append(MediaTypeSpec(media_type, validator, kind))
         return MediaTypeTable(specs)
 
@@ -432,7 +432,7 @@ class Contract:
                     location=param["in"],
                     required=bool(param.get("required", param["in"] == "path")),
                     scalar_type=scalar,
-                    validator=SchemaValidator(root, ptr + "/schema"),
+                    validator=SchemaValidator(param.get("schema", {}), root, ptr + "/schema"),
                 )
             )
         body_required = False

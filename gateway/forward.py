@@ -73,6 +73,15 @@ def client_response_headers(upstream: CIMultiDictProxy[str]) -> CIMultiDict[str]
     return CIMultiDict((k, v) for k, v in upstream.items() if k.lower() not in drop)
 
 
+def _problem_behind(exc: BaseException) -> ProblemError | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ProblemError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 class UpstreamClient:
     """One upstream: its base URL, connection pool, timeouts and credentials."""
 
@@ -125,6 +134,9 @@ class UpstreamClient:
                 upstream=self.name,
             ) from exc
         except aiohttp.ClientError as exc:
+            cause = _problem_behind(exc)
+            if cause is not None:  # our own body stream stopped the upload (e.g. over the limit)
+                raise cause from None
             raise ProblemError(
                 UPSTREAM_UNAVAILABLE,
                 f"upstream {self.name!r} refused or reset the connection ({type(exc).__name__})",
