@@ -271,7 +271,7 @@ class Proxy:
         headers[REQUEST_ID_HEADER] = state.request_id
         if policy == "off":
             self.metrics.unvalidated.labels(state.operation, "policy_off").inc()
-            return await self._stream(request, upstream, headers, b"", state)
+            return await self._pass_through(request, upstream, headers, state)
         violations: list[Violation] = []
         table = op.response_media(upstream.status)
         media = None
@@ -323,6 +323,7 @@ class Proxy:
                     return web.Response(body=body, status=upstream.status, headers=headers)
         elif not violations:
             self.metrics.unvalidated.labels(state.operation, "not_json").inc()
+            return await self._pass_through(request, upstream, headers, state)
         if violations:
             self._record(op.operation_id, "response", violations, state.request_id)
             state.response_violations = len(violations)
@@ -340,6 +341,16 @@ class Proxy:
         if body or upstream.content.at_eof():
             return web.Response(body=body, status=upstream.status, headers=headers)
         return await self._stream(request, upstream, headers, body, state)
+
+    async def _pass_through(
+        self, request: web.Request, upstream: aiohttp.ClientResponse, headers: Any, state: _Exchange
+    ) -> web.StreamResponse:
+        """Relay unchecked: small bodies in one piece (cheapest), large or unsized ones streamed."""
+        length = upstream.content_length
+        if length is not None and length <= self.validation.max_response_bytes:
+            body = await upstream.read()
+            return web.Response(body=body, status=upstream.status, headers=headers)
+        return await self._stream(request, upstream, headers, b"", state)
 
     async def _stream(
         self,

@@ -1,0 +1,104 @@
+"""Start the benchmark's parties as separate processes, each pinned to its own core where the
+machine has one, and wait until each answers on its port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_KEY = "benchmark-team-key-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited early with {process.returncode}: {process.args}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
+
+
+def _pinned(command: Sequence[str], core: int | None) -> list[str]:
+    if core is not None and (os.cpu_count() or 1) > 1 and os.path.exists("/usr/bin/taskset"):
+        return ["taskset", "-c", str(core), *command]
+    return list(command)
+
+
+@contextmanager
+def process(command: Sequence[str], port: int, core: int | None) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `command` until the block ends; its output goes to a temporary log, shown on failure."""
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(_pinned(command, core), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_for_port(port, proc)
+            yield proc
+        except BaseException:
+            log.seek(0)
+            sys.stderr.write(log.read()[-4000:].decode(errors="replace"))
+            raise
+        finally:
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@contextmanager
+def canned_upstream(core: int | None = 1) -> Iterator[str]:
+    port = free_port()
+    with process([sys.executable, "-m", "benchmarks.upstream", "--port", str(port)], port, core):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def gateway(
+    upstream_url: str, validation: dict[str, object], core: int | None = 0
+) -> Iterator[tuple[str, int]]:
+    """A gateway process in front of `upstream_url`; yields its URL and pid."""
+    port = free_port()
+    config = {
+        "listen": {"host": "127.0.0.1", "port": port},
+        "log_level": "INFO",  # the access log is part of the cost being measured
+        "upstreams": [
+            {
+                "name": "wallaroo",
+                "base_url": upstream_url,
+                "paths": ["/v1/api/", "/v2/api/"],
+                "auth": {"mode": "static", "token": "benchmark-upstream-token"},
+            },
+            {"name": "openlayer", "base_url": upstream_url, "paths": ["/v1/tests/"]},
+        ],
+        "teams": [{"name": "bench", "keys": [BENCH_KEY]}],
+        "validation": validation,
+        "limits": {"max_upload_bytes": "64GiB"},
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "gateway.yaml"
+        path.write_text(yaml.safe_dump(config))
+        command = [sys.executable, "-m", "gateway.cli", "serve", "--config", str(path)]
+        with process(command, port, core) as proc:
+            yield f"http://127.0.0.1:{port}", proc.pid
