@@ -107,9 +107,8 @@ def main() -> None:
     for size in sizes:
         for name in ("a upstream", "b gateway, validation off", "c gateway, full validation"):
             m = results[(size, name)]
-            print(
-                f"{size:8} {name:28} {m.requests_per_second:9.0f} {m.p50_ms:8.2f} {m.p99_ms:8.2f} {m.errors:7d}"
-            )
+            row = f"{m.requests_per_second:9.0f} {m.p50_ms:8.2f} {m.p99_ms:8.2f} {m.errors:7d}"
+            print(f"{size:8} {name:28} {row}")
     print()
     print(f"{'size':8} {'c/b':>6} {'c/a':>6}")
     for size in sizes:
