@@ -22,6 +22,7 @@ import yaml
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"\{([^}/]+)\}")
+SPEC_URI = "urn:mlops-gateway:spec"
 _SECRET = re.compile(r"pass|secret|token|api_?key|credential", re.IGNORECASE)
 
 
@@ -98,12 +99,13 @@ class SchemaValidator:
 
     __slots__ = ("_validator", "schema_pointer")
 
-    def __init__(self, schema: Mapping[str, Any], schemas: Mapping[str, Any], schema_pointer: str) -> None:
-        """Compile `schema` (found at `schema_pointer`) with `#/components/schemas/*` resolvable."""
+    def __init__(self, schema: Mapping[str, Any], registry: Any, schema_pointer: str) -> None:
+        """Compile `schema` (found at `schema_pointer`); its `#/components/...` references resolve
+        in `registry`, which holds the spec's components once for every validator."""
         self.schema_pointer = schema_pointer
         try:
             self._validator = jsonschema_rs.validator_for(
-                {**schema, "components": {"schemas": schemas}}, validate_formats=True
+                _absolute_refs(schema), registry=registry, validate_formats=True
             )
         except Exception as exc:  # jsonschema-rs raises ValueError / ReferencingError subclasses
             raise ContractError(f"cannot compile schema at {schema_pointer}: {exc}") from exc
@@ -119,6 +121,20 @@ class SchemaValidator:
             for error in self._validator.iter_errors(instance)
             for specific in _most_specific(error)
         ]
+
+
+def _absolute_refs(schema: Any) -> Any:
+    """A copy of `schema` whose document-local component references point into the registry."""
+    if isinstance(schema, dict):
+        return {
+            key: SPEC_URI + value
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/components/")
+            else _absolute_refs(value)
+            for key, value in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_absolute_refs(item) for item in schema]
+    return schema
 
 
 def _most_specific(error: Any) -> list[Any]:
@@ -326,7 +342,8 @@ class Contract:
         self.operations: dict[str, Operation] = {}
         self._exact: dict[str, dict[str, Operation]] = {}
         self._templated: list[tuple[re.Pattern[str], dict[str, Operation]]] = []
-        root = (document.get("components") or {}).get("schemas") or {}
+        schemas = (document.get("components") or {}).get("schemas") or {}
+        root = jsonschema_rs.Registry([(SPEC_URI, {"components": {"schemas": schemas}})])
         default_security = _security_names(document.get("security", []))
         for path, item in (document.get("paths") or {}).items():
             by_method: dict[str, Operation] = {}
@@ -394,9 +411,7 @@ class Contract:
             node = target
         return node, pointer
 
-    def _media_table(
-        self, root: Mapping[str, Any], content: Mapping[str, Any], pointer: str
-    ) -> MediaTypeTable:
+    def _media_table(self, root: Any, content: Mapping[str, Any], pointer: str) -> MediaTypeTable:
         specs = []
         for media_type, media in content.items():
             media_pointer = pointer + "/content/" + media_type.replace("~", "~0").replace("/", "~1")
@@ -409,7 +424,7 @@ class Contract:
 
     def _compile_operation(
         self,
-        root: Mapping[str, Any],
+        root: Any,
         path: str,
         method: str,
         item: Mapping[str, Any],
