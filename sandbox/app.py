@@ -1,0 +1,88 @@
+"""`build_sandbox_app`: wires the sandbox's parts into one aiohttp application.
+
+Routes: the Keycloak token endpoints of `sandbox.keycloak`, then one catch-all route serving
+every spec operation. Middlewares, outermost first: errors (every failure an Error body),
+routing (spec operation or 404/405), auth (per the operation's security), validation (params,
+content type, body). Handlers come from the handler modules by operationId; an operation without
+one would answer 404.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from gateway.contract import Contract
+from sandbox import (
+    assays,
+    deployments,
+    features,
+    inference,
+    models,
+    openlayer,
+    pipelines,
+    users,
+    workspaces,
+)
+from sandbox.auth import auth_middleware
+from sandbox.context import REALM, SETTINGS, STORE
+from sandbox.errors import error_middleware
+from sandbox.keycloak import TokenRealm, add_token_routes
+from sandbox.routing import add_api_route, routing_middleware
+from sandbox.seed import seed_store
+from sandbox.settings import SandboxSettings
+from sandbox.store import Store
+from sandbox.validation import validation_middleware
+
+HANDLER_MODULES = (users, workspaces, models, pipelines, deployments, inference, features, openlayer, assays)
+
+
+@cache
+def default_contract() -> Contract:
+    """spec/openapi.yaml, compiled once per process (compiling takes about a second)."""
+    return Contract.load()
+
+
+def collect_handlers() -> dict[str, Handler]:
+    """operationId -> handler, from every handler module's `HANDLERS`."""
+    return {op: handler for module in HANDLER_MODULES for op, handler in module.HANDLERS.items()}
+
+
+def build_sandbox_app(
+    settings: SandboxSettings | None = None, contract: Contract | None = None
+) -> web.Application:
+    settings = settings or SandboxSettings()
+    contract = contract or default_contract()
+    storage = settings.storage_dir or Path(tempfile.mkdtemp(prefix="mlops-sandbox-"))
+    realm = TokenRealm(
+        clients={settings.client_id: settings.client_secret},
+        access_token_lifetime=settings.access_token_lifetime,
+        refresh_token_lifetime=settings.refresh_token_lifetime,
+        clock=settings.clock,
+    )
+    store = Store(storage, seed=settings.seed, clock=settings.clock)
+    seed_store(store, realm, settings)
+
+    app = web.Application(
+        middlewares=[
+            error_middleware,
+            routing_middleware(contract),
+            auth_middleware(contract, realm, settings.openlayer_api_keys),
+            validation_middleware(contract, settings, store.incoming_dir),
+        ]
+    )
+    app[SETTINGS], app[STORE], app[REALM] = settings, store, realm
+    add_token_routes(app, realm)
+    add_api_route(app, contract, collect_handlers())
+    if settings.storage_dir is None:
+
+        async def remove_storage(_: web.Application) -> None:
+            shutil.rmtree(storage, ignore_errors=True)
+
+        app.on_cleanup.append(remove_storage)
+    return app
