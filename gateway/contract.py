@@ -215,12 +215,26 @@ def media_kind(media_type: str) -> str:
 class MediaTypeSpec:
     """One media type of a request body or response, with its compiled schema.
 
-    `validator` is None for opaque (binary) bodies; for multipart it checks the form fields.
+    `validator` is None for opaque (binary) bodies; for multipart it checks the form fields, of
+    which `json_fields` carry JSON text (their `encoding` contentType is JSON) and `file_fields`
+    carry files (a binary `contentMediaType` or `format: binary`).
     """
 
     media_type: str
     validator: SchemaValidator | None
     kind: str
+    json_fields: frozenset[str] = frozenset()
+    file_fields: frozenset[str] = frozenset()
+
+    def form_value(self, name: str, text: str) -> Any:
+        """A multipart text field as the schema sees it: JSON-decoded where its encoding says so
+        (left as text when it does not parse, so validation reports it)."""
+        if name in self.json_fields:
+            try:
+                return orjson.loads(text)
+            except orjson.JSONDecodeError:
+                return text
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,7 +433,21 @@ class Contract:
             validator = None
             if "schema" in media and kind != BINARY:
                 validator = SchemaValidator(media["schema"], root, media_pointer + "/schema")
-            specs.append(MediaTypeSpec(media_type, validator, kind))
+            json_fields: frozenset[str] = frozenset()
+            file_fields: frozenset[str] = frozenset()
+            if kind == MULTIPART:
+                encodings = media.get("encoding", {})
+                json_fields = frozenset(
+                    n for n, enc in encodings.items() if media_kind(enc.get("contentType", "")) == JSON
+                )
+                properties, _ = self._resolve(media.get("schema", {}), media_pointer + "/schema")
+                file_fields = frozenset(
+                    name
+                    for name, prop in properties.get("properties", {}).items()
+                    if prop.get("format") == "binary"
+                    or media_kind(prop.get("contentMediaType", "application/json")) == BINARY
+                )
+            specs.append(MediaTypeSpec(media_type, validator, kind, json_fields, file_fields))
         return MediaTypeTable(specs)
 
     def _compile_operation(

@@ -227,7 +227,10 @@ class Proxy:
                 )
             except MultipartPrefixError as exc:
                 raise ProblemError(INVALID_REQUEST, str(exc)) from None
-            fields: dict[str, Any] = {**prefix.fields, **{name: "<file>" for name in prefix.files}}
+            fields: dict[str, Any] = {
+                name: media.form_value(name, text) for name, text in prefix.fields.items()
+            }
+            fields.update((name, "<file>") for name in prefix.files)
             violations += media.validator.violations(fields, "body")
             self._settle_request(route, state, violations)
             return _stream_body(prefix.consumed, request, self.limits.max_upload_bytes)

@@ -6,8 +6,8 @@ against the documented media types, and decodes the body by kind:
 * JSON: read up to the JSON limit, parsed with orjson, validated with the operation's compiled
   schema; handlers get it from `context.body`.
 * multipart/form-data: file parts are spooled to disk while hashed, text fields stay text unless
-  the spec's `encoding` makes them JSON, then the fields are validated with the operation's
-  compiled schema; handlers get `context.FORM`.
+  the spec's `encoding` makes them JSON (`MediaTypeSpec.json_fields`), then the fields are
+  validated with the operation's compiled schema; handlers get `context.FORM`.
 * anything else (application/octet-stream): the raw body is spooled to disk; `context.UPLOAD`.
 
 Every failure is a 400 naming the violations; a body past its limit is a 413 where the operation
@@ -17,7 +17,7 @@ documents 413 and a 400 elsewhere. Spooled files a handler did not adopt are rem
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +26,13 @@ from aiohttp import BodyPartReader, web
 from aiohttp.typedefs import Handler, Middleware
 
 from gateway.contract import (
-    BINARY,
     JSON,
     MULTIPART,
     Contract,
+    MediaTypeSpec,
     Operation,
     SchemaValidator,
     Violation,
-    media_kind,
 )
 from sandbox.context import BODY, FORM, MEDIA_TYPE, OPERATION, PATH_PARAMS, QUERY, UPLOAD, FormData
 from sandbox.errors import ApiError
@@ -42,53 +41,6 @@ from sandbox.settings import SandboxSettings
 from sandbox.uploads import CHUNK_BYTES, TooLarge, spool
 
 MAX_MESSAGE = 200
-
-
-@dataclass(frozen=True, slots=True)
-class FormFields:
-    """What the spec says about a multipart body's fields: which carry JSON text (their
-    `encoding` contentType is JSON) and which carry files (`format: binary` or a binary
-    `contentMediaType`); file fields are spooled even when sent without a filename."""
-
-    json: frozenset[str]
-    binary: frozenset[str]
-
-
-def _deref(document: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
-    while "$ref" in node:
-        target: Any = document
-        for part in node["$ref"].lstrip("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-def form_fields(contract: Contract) -> dict[str, FormFields]:
-    """The fields of every multipart request body in the spec, by operationId."""
-    document = contract.document
-    found: dict[str, FormFields] = {}
-    for operation in contract.operations.values():
-        if "requestBody" not in operation.spec:
-            continue
-        content = _deref(document, operation.spec["requestBody"]).get("content", {})
-        for media_type, media in content.items():
-            if media_kind(media_type) != MULTIPART:
-                continue
-            schema = _deref(document, media.get("schema", {}))
-            properties = {name: _deref(document, p) for name, p in schema.get("properties", {}).items()}
-            encodings = media.get("encoding", {})
-            found[operation.operation_id] = FormFields(
-                frozenset(
-                    name for name, enc in encodings.items() if media_kind(enc.get("contentType", "")) == JSON
-                ),
-                frozenset(
-                    name
-                    for name, prop in properties.items()
-                    if prop.get("format") == "binary"
-                    or ("contentMediaType" in prop and media_kind(prop["contentMediaType"]) == BINARY)
-                ),
-            )
-    return found
 
 
 def _bad_request(violations: list[Violation]) -> ApiError:
@@ -106,14 +58,11 @@ def _too_large(operation: Operation, limit: int) -> ApiError:
     return ApiError(status, f"the request body exceeds the limit of {limit} bytes")
 
 
-def _form_value(name: str, raw: bytes, declared: FormFields) -> Any:
-    text = raw.decode("utf-8")
-    if name not in declared.json:
-        return text
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as exc:
-        raise ApiError(400, f"the form field {name!r} is not JSON: {exc}") from None
+def _form_value(media: MediaTypeSpec, name: str, raw: bytes) -> Any:
+    value = media.form_value(name, raw.decode("utf-8"))
+    if name in media.json_fields and isinstance(value, str):
+        raise ApiError(400, f"the form field {name!r} is not JSON")
+    return value
 
 
 async def _read_limited(chunks: AsyncIterator[bytes], limit: int) -> bytes:
@@ -133,10 +82,9 @@ async def _part_chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
 class _BodyDecoder:
     """Decodes and validates one request's body; remembers the files it spooled."""
 
-    def __init__(self, settings: SandboxSettings, incoming: Path, forms: Mapping[str, FormFields]) -> None:
+    def __init__(self, settings: SandboxSettings, incoming: Path) -> None:
         self.settings = settings
         self.incoming = incoming
-        self.forms = forms
         self.spooled: list[StoredFile] = []
 
     async def json(self, request: web.Request, validator: SchemaValidator | None, required: bool) -> None:
@@ -156,10 +104,7 @@ class _BodyDecoder:
             raise _bad_request(violations)
         request[BODY] = document
 
-    async def form(
-        self, request: web.Request, operation: Operation, validator: SchemaValidator | None
-    ) -> None:
-        declared = self.forms[operation.operation_id]
+    async def form(self, request: web.Request, media: MediaTypeSpec) -> None:
         fields: dict[str, Any] = {}
         files: dict[str, StoredFile] = {}
         try:
@@ -169,17 +114,17 @@ class _BodyDecoder:
                     raise ApiError(400, "every multipart part must be a named form field")
                 if part.name in fields or part.name in files:
                     raise ApiError(400, f"the form field {part.name!r} appears more than once")
-                if part.name not in declared.json and (
-                    part.filename is not None or part.name in declared.binary
+                if part.name not in media.json_fields and (
+                    part.filename is not None or part.name in media.file_fields
                 ):
                     files[part.name] = await self._spool_part(part, files)
                 else:
                     raw = await _read_limited(_part_chunks(part), self.settings.max_form_field_bytes)
-                    fields[part.name] = _form_value(part.name, raw, declared)
+                    fields[part.name] = _form_value(media, part.name, raw)
         except (ValueError, AssertionError) as exc:  # malformed multipart framing, or text not UTF-8
             raise ApiError(400, f"the multipart body cannot be read: {exc}") from None
         as_document = {**fields, **{name: stored.file_name or "" for name, stored in files.items()}}
-        violations = validator.violations(as_document, "body") if validator else []
+        violations = media.validator.violations(as_document, "body") if media.validator else []
         if violations:
             raise _bad_request(violations)
         request[FORM] = FormData(fields, files)
@@ -209,7 +154,7 @@ class _BodyDecoder:
         if media.kind == JSON:
             await self.json(request, media.validator, operation.body_required)
         elif media.kind == MULTIPART:
-            await self.form(request, operation, media.validator)
+            await self.form(request, media)
         else:
             await self.raw(request)
 
@@ -219,8 +164,6 @@ class _BodyDecoder:
 
 
 def validation_middleware(contract: Contract, settings: SandboxSettings, incoming: Path) -> Middleware:
-    forms = form_fields(contract)
-
     @web.middleware
     async def validate(request: web.Request, handler: Handler) -> web.StreamResponse:
         operation = request.get(OPERATION)
@@ -235,7 +178,7 @@ def validation_middleware(contract: Contract, settings: SandboxSettings, incomin
             for p in operation.parameters
             if p.location == "query" and p.name in query
         }
-        decoder = _BodyDecoder(settings, incoming, forms)
+        decoder = _BodyDecoder(settings, incoming)
         try:
             if operation.request_media:
                 await decoder.decode(request, operation)

@@ -432,7 +432,7 @@ async def test_bodies_over_the_limits(
         form.add_field("file", b"x" * 1001, filename="f.onnx")
         assert (await api.post("/v1/api/models/upload", data=form)).status == 413
         long_json = await api.post("/v1/api/workspaces/create", json={"workspace_name": "w" * 200})
-        assert long_json.status == 400 and "limit" in long_json.body["msg"]
+        assert long_json.status == 413 and "limit" in long_json.body["msg"]
         assert list(server.store.incoming_dir.iterdir()) == []
     finally:
         await server.close()

@@ -139,3 +139,41 @@ def test_mutated_seed_example_is_rejected(example: SeedExample, mutation) -> Non
 def test_fast_path_and_openapi_core_agree(example: SeedExample, value) -> None:
     """The gateway's compiled validators give openapi-core's verdict at the same locations."""
     assert set(fast_path_verdict(example, value)) == set(openapi_core_verdict(example, value))
+
+
+SCHEMA_KEYWORDS = {
+    "type", "properties", "required", "items", "additionalProperties", "description", "enum", "format",
+    "minimum", "maximum", "minLength", "maxLength", "pattern", "anyOf", "oneOf", "allOf", "$ref",
+    "minItems", "maxItems", "minProperties", "maxProperties", "default", "contentMediaType", "title", "const",
+}  # fmt: skip
+
+
+def _schemas(node: object, path: str = ""):
+    """Every schema object in the document, with where it is."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "schema" or (path.endswith("/components/schemas") and isinstance(value, dict)):
+                yield from _subschemas(value, f"{path}/{key}")
+            else:
+                yield from _schemas(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _schemas(value, f"{path}/{index}")
+
+
+def _subschemas(schema: dict, path: str):
+    yield path, schema
+    for name, sub in schema.get("properties", {}).items():
+        yield from _subschemas(sub, f"{path}/properties/{name}")
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            yield from _subschemas(schema[key], f"{path}/{key}")
+    for key in ("anyOf", "oneOf", "allOf"):
+        for index, sub in enumerate(schema.get(key, [])):
+            yield from _subschemas(sub, f"{path}/{key}/{index}")
+
+
+def test_every_schema_uses_only_known_keywords(document: dict) -> None:
+    """Catches YAML slips such as an unquoted comma in a flow mapping turning into a keyword."""
+    found = [(path, sorted(set(schema) - SCHEMA_KEYWORDS)) for path, schema in _schemas(document)]
+    assert [entry for entry in found if entry[1]] == []
