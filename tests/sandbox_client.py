@@ -56,6 +56,7 @@ class SpecClient:
         self.base_url = base_url
         self.contract = contract
         self.token: str | None = None
+        self.operations_seen: set[str] = set()
 
     async def post(self, path: str, *, token: str | None = None, **kwargs: Any) -> Answer:
         headers = dict(kwargs.pop("headers", {}))
@@ -71,6 +72,7 @@ class SpecClient:
 
     def check(self, path: str, status: int, content_type: str, body: Any) -> None:
         operation, _ = self.contract.match("POST", urlsplit(path).path)
+        self.operations_seen.add(operation.operation_id)
         table = operation.response_media(status)
         assert table is not None, f"{operation.operation_id} does not document status {status}: {body}"
         media = table.find(content_type)

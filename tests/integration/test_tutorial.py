@@ -1,0 +1,59 @@
+"""The documents' tutorial, end to end over real sockets: straight against the sandbox (the
+sandbox honours the contract) and through the gateway (every operation reachable, every answer
+still valid, nothing reported as drift, and no team ever holding an upstream token)."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from gateway.config import GatewayConfig, TeamConfig, UpstreamAuth, UpstreamConfig, ValidationConfig
+from gateway.contract import Contract
+from sandbox.server import SandboxServer
+from tests.gateway_harness import TEAM_KEY, running_gateway
+from tests.sandbox_client import SpecClient, password_token
+from tests.tutorial import run_tutorial
+
+
+async def test_tutorial_against_the_sandbox(
+    sandbox: SandboxServer, http: aiohttp.ClientSession, contract: Contract
+) -> None:
+    api = SpecClient(http, sandbox.url, contract)
+    api.token = await password_token(http, sandbox)
+    openlayer = SpecClient(http, sandbox.url, contract)
+    openlayer.token = sandbox.settings.openlayer_api_keys[0]
+    await run_tutorial(api, openlayer)
+    assert api.operations_seen | openlayer.operations_seen == set(contract.operations)
+
+
+async def test_tutorial_through_the_gateway(
+    sandbox: SandboxServer, http: aiohttp.ClientSession, contract: Contract
+) -> None:
+    upstream_token = await password_token(http, sandbox)
+    openlayer_key = sandbox.settings.openlayer_api_keys[0]
+    config = GatewayConfig(
+        host="127.0.0.1",
+        port=0,
+        upstreams=(
+            UpstreamConfig(
+                "wallaroo", sandbox.url, ("/v1/api/", "/v2/api/"), auth=UpstreamAuth("static", upstream_token)
+            ),
+            UpstreamConfig(
+                "openlayer", sandbox.url, ("/v1/tests/",), auth=UpstreamAuth("static", openlayer_key)
+            ),
+        ),
+        teams=(TeamConfig("tutorial", (TEAM_KEY,)),),
+        validation=ValidationConfig(request="enforce", response="enforce"),
+    )
+    async with running_gateway(config) as gateway:
+        api = SpecClient(http, gateway.url, contract)
+        api.token = TEAM_KEY  # the team holds only its gateway key
+        await run_tutorial(api, api)
+        assert api.operations_seen == set(contract.operations)
+        async with http.get(
+            gateway.url + "/_gateway/violations", headers={"Authorization": f"Bearer {TEAM_KEY}"}
+        ) as r:
+            report = await r.json()
+        assert report["total"] == 0, report["violations"]
+        async with http.get(gateway.url + "/metrics") as r:
+            metrics = await r.text()
+    assert 'team="tutorial"' in metrics and upstream_token not in metrics and TEAM_KEY not in metrics
