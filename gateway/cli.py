@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import contextlib
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import aiohttp
 import yaml
 from openapi_spec_validator import validate as validate_spec
 
@@ -51,37 +49,25 @@ async def _serve(config: GatewayConfig) -> None:
         await gateway.close()
 
 
-async def _sandbox_token(sandbox_url: str, client_id: str, secret: str, user: str, password: str) -> str:
-    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(
-            f"{sandbox_url}/auth/realms/master/protocol/openid-connect/token",
-            data={"grant_type": "password", "username": user, "password": password},
-            headers={"Authorization": f"Basic {basic}"},
-        ) as response,
-    ):
-        response.raise_for_status()
-        return str((await response.json())["access_token"])
-
-
 async def _demo(host: str, port: int) -> None:
     from sandbox.server import start_sandbox
-
     from sandbox.settings import SandboxSettings
 
-    settings = SandboxSettings(access_token_lifetime=24 * 3600)
+    settings = SandboxSettings()
     sandbox = await start_sandbox(settings, host="127.0.0.1", port=0)
-    token = await _sandbox_token(
-        sandbox.url, settings.client_id, settings.client_secret, settings.admin_email, settings.admin_password
+    login = UpstreamAuth(
+        "keycloak",
+        token_url=sandbox.token_url,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        username=settings.admin_email,
+        password=settings.admin_password,
     )
     config = GatewayConfig(
         host=host,
         port=port,
         upstreams=(
-            UpstreamConfig(
-                "wallaroo", sandbox.url, ("/v1/api/", "/v2/api/"), auth=UpstreamAuth("static", token)
-            ),
+            UpstreamConfig("wallaroo", sandbox.url, ("/v1/api/", "/v2/api/"), auth=login),
             UpstreamConfig(
                 "openlayer",
                 sandbox.url,

@@ -21,7 +21,7 @@ import yaml
 from gateway.contract import DEFAULT_SPEC_PATH
 
 POLICIES = ("enforce", "report", "off")
-AUTH_MODES = ("static", "passthrough", "none")
+AUTH_MODES = ("static", "keycloak", "passthrough", "none")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*$", re.IGNORECASE)
 _UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 10**6, "mib": 2**20, "gb": 10**9, "gib": 2**30}
@@ -47,11 +47,18 @@ class Timeouts:
 
 @dataclass(frozen=True, slots=True)
 class UpstreamAuth:
-    """How the gateway authenticates to an upstream: a static bearer token, the client's own
-    Authorization header (passthrough), or nothing. Managed token providers plug in here."""
+    """How the gateway authenticates to an upstream: a static bearer token, a managed Keycloak
+    login (password grant when a username is given, else client credentials; refreshed before
+    expiry), the client's own Authorization header (passthrough), or nothing."""
 
     mode: str = "none"
     token: str | None = field(default=None, repr=False)
+    token_url: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    refresh_margin: float = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,11 +206,29 @@ def _upstream(raw: Any, key: str) -> UpstreamConfig:
     timeouts = _mapping(data.get("timeouts", {}), f"{key}.timeouts")
     _known(timeouts, f"{key}.timeouts", {"connect", "read", "total"})
     auth = _mapping(data.get("auth", {}), f"{key}.auth")
-    _known(auth, f"{key}.auth", {"mode", "token"})
+    _known(
+        auth,
+        f"{key}.auth",
+        {
+            "mode",
+            "token",
+            "token_url",
+            "client_id",
+            "client_secret",
+            "username",
+            "password",
+            "refresh_margin",
+        },
+    )
     mode = _choice(auth.get("mode", "none"), f"{key}.auth.mode", AUTH_MODES)
     token = auth.get("token")
     if mode == "static" and not token:
         raise ConfigError(f"{key}.auth.token", "a static token is required when auth.mode is static")
+    if mode == "keycloak":
+        for name in ("token_url", "client_id"):
+            _string(auth.get(name), f"{key}.auth.{name}")
+        if ("username" in auth) != ("password" in auth):
+            raise ConfigError(f"{key}.auth", "give both username and password (password grant) or neither")
     defaults = Timeouts()
     return UpstreamConfig(
         name=_string(_required(data, "name", key), f"{key}.name"),
@@ -216,7 +241,16 @@ def _upstream(raw: Any, key: str) -> UpstreamConfig:
         ),
         verify_tls=_bool(data.get("verify_tls", True), f"{key}.verify_tls"),
         max_connections=_int(data.get("max_connections", 100), f"{key}.max_connections", 1, 10_000),
-        auth=UpstreamAuth(mode, None if token is None else _string(token, f"{key}.auth.token")),
+        auth=UpstreamAuth(
+            mode,
+            None if token is None else _string(token, f"{key}.auth.token"),
+            token_url=auth.get("token_url"),
+            client_id=auth.get("client_id"),
+            client_secret=auth.get("client_secret"),
+            username=auth.get("username"),
+            password=auth.get("password"),
+            refresh_margin=_number(auth.get("refresh_margin", 30), f"{key}.auth.refresh_margin"),
+        ),
     )
 
 

@@ -109,6 +109,7 @@ class UpstreamClient:
         )
 
     async def close(self) -> None:
+        await self.credentials.close()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -8,6 +8,7 @@ import aiohttp
 
 from gateway.config import GatewayConfig, TeamConfig, UpstreamAuth, UpstreamConfig, ValidationConfig
 from gateway.contract import Contract
+from sandbox.context import REALM
 from sandbox.server import SandboxServer
 from tests.gateway_harness import TEAM_KEY, running_gateway
 from tests.sandbox_client import SpecClient, password_token
@@ -28,15 +29,21 @@ async def test_tutorial_against_the_sandbox(
 async def test_tutorial_through_the_gateway(
     sandbox: SandboxServer, http: aiohttp.ClientSession, contract: Contract
 ) -> None:
-    upstream_token = await password_token(http, sandbox)
-    openlayer_key = sandbox.settings.openlayer_api_keys[0]
+    settings = sandbox.settings
+    login = UpstreamAuth(
+        "keycloak",
+        token_url=sandbox.token_url,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        username=settings.admin_email,
+        password=settings.admin_password,
+    )
+    openlayer_key = settings.openlayer_api_keys[0]
     config = GatewayConfig(
         host="127.0.0.1",
         port=0,
         upstreams=(
-            UpstreamConfig(
-                "wallaroo", sandbox.url, ("/v1/api/", "/v2/api/"), auth=UpstreamAuth("static", upstream_token)
-            ),
+            UpstreamConfig("wallaroo", sandbox.url, ("/v1/api/", "/v2/api/"), auth=login),
             UpstreamConfig(
                 "openlayer", sandbox.url, ("/v1/tests/",), auth=UpstreamAuth("static", openlayer_key)
             ),
@@ -56,4 +63,5 @@ async def test_tutorial_through_the_gateway(
         assert report["total"] == 0, report["violations"]
         async with http.get(gateway.url + "/metrics") as r:
             metrics = await r.text()
-    assert 'team="tutorial"' in metrics and upstream_token not in metrics and TEAM_KEY not in metrics
+    assert 'team="tutorial"' in metrics and TEAM_KEY not in metrics
+    assert sandbox.app[REALM].issued["password"] == 1  # one login served the whole tutorial

@@ -77,6 +77,27 @@ def test_bad_values_name_the_key_and_the_reason(change: dict, key: str, reason: 
     assert reason in error.value.reason
 
 
+def test_keycloak_login_needs_token_url_client_and_a_whole_user() -> None:
+    def upstream(auth: dict) -> dict:
+        return {**MINIMAL, "upstreams": [{**MINIMAL["upstreams"][0], "auth": auth}]}
+
+    config = parse_config(
+        upstream({"mode": "keycloak", "token_url": "http://kc/token", "client_id": "api-client",
+                  "client_secret": "cs-secret-value", "username": "u", "password": "pw-secret-value"}),
+        {"TEAM_KEY": "k" * 20},
+    )  # fmt: skip
+    assert config.upstreams[0].auth.username == "u"
+    assert "secret-value" not in repr(config.upstreams[0].auth)
+    with pytest.raises(ConfigError) as error:
+        parse_config(upstream({"mode": "keycloak", "client_id": "c"}), {"TEAM_KEY": "k" * 20})
+    assert error.value.key == "upstreams[0].auth.token_url"
+    with pytest.raises(ConfigError, match="both username and password"):
+        parse_config(
+            upstream({"mode": "keycloak", "token_url": "http://kc", "client_id": "c", "username": "u"}),
+            {"TEAM_KEY": "k" * 20},
+        )
+
+
 def test_same_key_for_two_teams_is_refused() -> None:
     teams = [{"name": "a", "keys": ["k" * 20]}, {"name": "b", "keys": ["k" * 20]}]
     with pytest.raises(ConfigError, match="more than one team"):
