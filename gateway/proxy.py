@@ -82,6 +82,8 @@ class _Exchange:
     status: int = 500
     request_violations: int = 0
     response_violations: int = 0
+    request_bytes: int = 0
+    response_bytes: int = 0
     streamed: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -120,6 +122,8 @@ class Proxy:
         try:
             response = await self._handle(request, state)
             state.status = response.status
+            if not state.streamed:
+                state.response_bytes = response.content_length or 0
             return response
         except ProblemError as error:
             if error.kind in (UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT):
@@ -183,9 +187,9 @@ class Proxy:
         content_type = request.headers.get("Content-Type")
         if not request.body_exists:
             if check and op.body_required:
-                self._settle_request(
-                    route, state, violations, EMPTY_BODY, f"{op.operation_id} requires a body"
-                )
+                detail = f"{op.operation_id} requires a body"
+                violations.append(Violation("body", "", "required", "a request body", "no body", detail))
+                self._settle_request(route, state, violations, EMPTY_BODY, detail)
             self._settle_request(route, state, violations)
             return None
         media = op.request_media.find(content_type)
@@ -210,12 +214,15 @@ class Proxy:
                 try:
                     parsed = orjson.loads(raw)
                 except orjson.JSONDecodeError as exc:
-                    self._settle_request(
-                        route, state, violations, MALFORMED_JSON, f"request body is not JSON: {exc}"
+                    detail = f"request body is not JSON: {exc}"
+                    violations.append(
+                        Violation("body", "", "json", "a JSON document", "malformed JSON", detail)
                     )
+                    self._settle_request(route, state, violations, MALFORMED_JSON, detail)
                 else:
                     violations += media.validator.violations(parsed, "body")
             self._settle_request(route, state, violations)
+            state.request_bytes = len(raw)
             return raw
         if kind == MULTIPART and check and media is not None and media.validator is not None:
             boundary = boundary_of(content_type or "")
@@ -233,11 +240,11 @@ class Proxy:
             fields.update((name, "<file>") for name in prefix.files)
             violations += media.validator.violations(fields, "body")
             self._settle_request(route, state, violations)
-            return _stream_body(prefix.consumed, request, self.limits.max_upload_bytes)
+            return _stream_body(prefix.consumed, request, self.limits.max_upload_bytes, state)
         self._settle_request(route, state, violations)
         if request.content_length is not None and request.content_length > self.limits.max_upload_bytes:
             raise ProblemError(BODY_TOO_LARGE, f"the body is limited to {self.limits.max_upload_bytes} bytes")
-        return _stream_body(b"", request, self.limits.max_upload_bytes)
+        return _stream_body(b"", request, self.limits.max_upload_bytes, state)
 
     def _settle_request(
         self,
@@ -248,7 +255,7 @@ class Proxy:
         detail: str | None = None,
     ) -> None:
         """Enforce: refuse the request. Report: count and log, then forward it anyway."""
-        if not violations and detail is None:
+        if not violations:
             return
         op_id = route.operation.operation_id
         if route.request_policy == "enforce":
@@ -368,9 +375,11 @@ class Proxy:
             response.content_length = upstream.content_length
         await response.prepare(request)
         state.streamed = True
+        state.response_bytes = len(prefix)
         if prefix:
             await response.write(prefix)
         async for chunk in upstream.content.iter_any():
+            state.response_bytes += len(chunk)
             await response.write(chunk)
         await response.write_eof()
         return response
@@ -397,6 +406,9 @@ class Proxy:
             state.operation, request.method, str(state.status), state.team, state.upstream
         ).inc()
         m.request_duration.labels(state.operation, state.upstream).observe(elapsed)
+        if state.operation != UNMATCHED:
+            m.request_bytes.labels(state.operation).observe(state.request_bytes)
+            m.response_bytes.labels(state.operation).observe(state.response_bytes)
         access_log.info(
             "request",
             extra={
@@ -436,13 +448,15 @@ async def _read_up_to(upstream: aiohttp.ClientResponse, limit: int) -> tuple[byt
     return b"".join(chunks), True
 
 
-async def _stream_body(prefix: bytes, request: web.Request, limit: int) -> AsyncIterator[bytes]:
+async def _stream_body(
+    prefix: bytes, request: web.Request, limit: int, state: _Exchange
+) -> AsyncIterator[bytes]:
     """The request body as it arrives, cut off with 413 past `limit` bytes."""
-    size = len(prefix)
+    state.request_bytes = len(prefix)
     if prefix:
         yield prefix
     async for chunk in request.content.iter_any():
-        size += len(chunk)
-        if size > limit:
+        state.request_bytes += len(chunk)
+        if state.request_bytes > limit:
             raise ProblemError(BODY_TOO_LARGE, f"the body is limited to {limit} bytes")
         yield chunk

@@ -416,3 +416,26 @@ async def test_secrets_never_reach_the_logs(gateway, session, caplog) -> None:
     assert "workspaces_list" in text and "users_invite" in text  # the lines were written
     for secret in (TEAM_KEY, UPSTREAM_TOKEN, "hunter2-secret"):
         assert secret not in text
+
+
+async def test_request_report_mode_forwards_and_counts(canned, session) -> None:
+    overrides = {"workspaces_create": DirectionPolicy(request="report", response="report")}
+    async with running_gateway(gateway_config(canned.url, overrides=overrides)) as gw:
+        status, got, _ = await post_json(session, gw.url + "/v1/api/workspaces/create", {"workspace_name": 5})
+        assert status == 200 and got["X-Gateway-Request-Violations"] == "1"
+        assert canned.upstream.seen[-1].path_qs == "/v1/api/workspaces/create"
+        url = gw.url + "/v1/api/workspaces/create"
+        async with session.post(url, data=b"{not json", headers=JSON_AUTH) as response:
+            assert response.status == 200 and response.headers["X-Gateway-Request-Violations"] == "1"
+        async with session.get(gw.url + "/_gateway/violations", headers=AUTH) as response:
+            rows = {(r["direction"], r["pointer"], r["kind"]) for r in (await response.json())["violations"]}
+        assert rows == {("request", "/workspace_name", "type"), ("request", "", "json")}
+
+
+async def test_body_sizes_are_measured(gateway, session) -> None:
+    await post_json(session, gateway.url + "/v1/api/workspaces/list", {})
+    async with session.get(gateway.url + "/metrics") as response:
+        text = await response.text()
+    size = len(orjson.dumps(WORKSPACES))
+    assert 'mlops_gateway_request_body_bytes_sum{operation="workspaces_list"} 2.0' in text
+    assert f'mlops_gateway_response_body_bytes_sum{{operation="workspaces_list"}} {size}.0' in text
