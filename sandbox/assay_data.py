@@ -21,7 +21,7 @@ import bisect
 import functools
 import itertools
 import re
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -40,6 +40,8 @@ from sandbox.store import Store, UnknownEntity
 
 __all__ = [
     "ASSAY_DATA",
+    "EPOCH",
+    "MAX_ANALYSED_RECORDS",
     "MAX_WINDOWS",
     "AssayData",
     "AssayInputError",
@@ -53,16 +55,18 @@ __all__ = [
     "parse_time",
     "render_time",
     "result_id",
+    "time_range",
 ]
 
 T = TypeVar("T")
 
-#: Upper bound on the windows one request may analyse (a guard against "1 minute" over years).
-MAX_WINDOWS = 10_000
+#: Upper bounds on what one request may analyse (guards against "1 minute" windows over years).
+MAX_WINDOWS = 2_000
+MAX_ANALYSED_RECORDS = 200_000
 #: Result ids: `assay_number * RESULT_ID_BLOCK + window_index + 1`.
 RESULT_ID_BLOCK = 1_000_000_000
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DURATION = re.compile(r"^\s*([0-9]+)\s*(minute|hour|day|week)s?\s*$", re.IGNORECASE)
 _UNIT = {"minute": 60, "hour": 3600, "day": 86_400, "week": 604_800}
 
@@ -86,6 +90,11 @@ def parse_optional_time(value: Any) -> datetime | None:
     return None if value is None else parse_time(value)
 
 
+def time_range(query: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """A request's optional `start` and `end` date-times."""
+    return parse_optional_time(query.get("start")), parse_optional_time(query.get("end"))
+
+
 def render_time(value: datetime | None) -> str | None:
     """'2023-01-02T05:00:00Z' (the assay results' style)."""
     return format_time(value)
@@ -106,12 +115,12 @@ def parse_duration(text: str) -> timedelta:
 
 
 def _micros(value: datetime) -> int:
-    delta = value - _EPOCH
+    delta = value - EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _from_micros(value: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=value)
+    return EPOCH + timedelta(microseconds=value)
 
 
 class Timeline:
@@ -144,10 +153,13 @@ class Timeline:
     ) -> list[float]:
         return select_values(self.between(start, end), path, model=model)
 
-    def first_at_or_after(self, micros: int) -> int | None:
-        """The time (µs since the epoch) of the first record at or after `micros`."""
-        index = bisect.bisect_left(self._micros, micros)
-        return self._micros[index] if index < len(self._micros) else None
+    def index_at(self, micros: int) -> int:
+        """The position of the first record at or after `micros` (µs since the epoch)."""
+        return bisect.bisect_left(self._micros, micros)
+
+    def micros_of(self, index: int) -> int:
+        """The time of record `index` in µs since the epoch."""
+        return self._micros[index]
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,37 +185,50 @@ def analysis_windows(
     *,
     stop: datetime | None = None,
     completed_by: datetime | None = None,
-) -> Iterator[Window]:
+    starting: tuple[datetime | None, datetime | None] = (None, None),
+    limit: int | None = None,
+) -> list[Window]:
     """Windows `[origin + k*step, origin + k*step + width)`, k >= 0, that hold any record.
 
     The walk ends with the data, before a window starting at or after `stop`, and (with
-    `completed_by`) before a window that has not ended by then. Raises AssayInputError past
-    MAX_WINDOWS non-empty windows.
+    `completed_by`) before a window that has not ended by then. `starting` keeps the windows
+    whose start lies in `[from, to)`, `limit` the first so many. Listing the windows only
+    bisects; before anything is summarised it raises AssayInputError past MAX_WINDOWS windows or
+    MAX_ANALYSED_RECORDS records in all (a record counts once per window holding it), so that
+    one request cannot keep the sandbox busy for seconds.
     """
     if width <= timedelta(0) or step <= timedelta(0):
         raise AssayInputError("window width and interval must be positive")
-    origin_us, width_us, step_us = _micros(origin), _micros(_EPOCH + width), _micros(_EPOCH + step)
-    stop_us = None if stop is None else _micros(stop)
+    origin_us, width_us, step_us = _micros(origin), _micros(EPOCH + width), _micros(EPOCH + step)
+    ends = [_micros(t) for t in (stop, starting[1]) if t is not None]
+    stop_us = min(ends) if ends else None
     done_us = None if completed_by is None else _micros(completed_by)
-    k, produced = 0, 0
-    while True:
+    # The first window starting at or after `starting[0]` (ceiling division).
+    k = 0 if starting[0] is None else max(0, -((origin_us - _micros(starting[0])) // step_us))
+    records = 0
+    found: list[Window] = []
+    while limit is None or len(found) < limit:
         start_us = origin_us + k * step_us
-        if stop_us is not None and start_us >= stop_us:
-            return
-        if done_us is not None and start_us + width_us > done_us:
-            return
-        first = timeline.first_at_or_after(start_us)
-        if first is None:
-            return
-        if first >= start_us + width_us:
+        end_us = start_us + width_us
+        if (stop_us is not None and start_us >= stop_us) or (done_us is not None and end_us > done_us):
+            break
+        first = timeline.index_at(start_us)
+        if first == len(timeline):
+            break
+        first_us = timeline.micros_of(first)
+        if first_us >= end_us:
             # Jump to the first window whose end lies past the next record.
-            k = max(k + 1, (first - width_us - origin_us) // step_us + 1)
+            k = max(k + 1, (first_us - width_us - origin_us) // step_us + 1)
             continue
-        produced += 1
-        if produced > MAX_WINDOWS:
-            raise AssayInputError(f"more than {MAX_WINDOWS} windows to analyse: narrow the range")
-        yield Window(k, _from_micros(start_us), _from_micros(start_us + width_us))
+        records += timeline.index_at(end_us) - first
+        if len(found) >= MAX_WINDOWS or records > MAX_ANALYSED_RECORDS:
+            raise AssayInputError(
+                f"more than {MAX_WINDOWS} windows or {MAX_ANALYSED_RECORDS} records to analyse: "
+                "narrow the range or widen the interval"
+            )
+        found.append(Window(k, _from_micros(start_us), _from_micros(end_us)))
         k += 1
+    return found
 
 
 # --------------------------------------------------------------------------- per-sandbox state

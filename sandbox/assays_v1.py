@@ -12,9 +12,9 @@ baseline answers null, as the spec allows).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -22,6 +22,7 @@ from aiohttp.typedefs import Handler
 
 from sandbox.assay_data import (
     ASSAY_DATA,
+    EPOCH,
     AssayData,
     AssayInputError,
     PerStore,
@@ -29,9 +30,9 @@ from sandbox.assay_data import (
     Window,
     analysis_windows,
     input_errors_answer_400,
-    parse_optional_time,
     render_time,
     result_id,
+    time_range,
 )
 from sandbox.assay_math import (
     Aggregation,
@@ -54,8 +55,6 @@ from sandbox.history import to_baseline_row
 from sandbox.records import Pipeline
 from sandbox.responses import json_response
 from sandbox.store import UnknownEntity
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(slots=True)
@@ -113,13 +112,25 @@ class PreparedRun:
         end = d.baseline.end if isinstance(d.baseline, FixedBaseline) else self.baseline.end
         if end is not None:
             return end
-        first = self.timeline.records[0].time if len(self.timeline) else _EPOCH
-        return first - (first - _EPOCH) % d.width
+        first = self.timeline.records[0].time if len(self.timeline) else EPOCH
+        return first - (first - EPOCH) % d.width
 
-    def windows(self, completed_by: datetime | None = None) -> Iterator[Window]:
+    def windows(
+        self,
+        completed_by: datetime | None = None,
+        starting: tuple[datetime | None, datetime | None] = (None, None),
+        limit: int | None = None,
+    ) -> list[Window]:
         d = self.definition
         return analysis_windows(
-            self.timeline, self.origin(), d.width, d.step, stop=d.run_until, completed_by=completed_by
+            self.timeline,
+            self.origin(),
+            d.width,
+            d.step,
+            stop=d.run_until,
+            completed_by=completed_by,
+            starting=starting,
+            limit=limit,
         )
 
     def _result(
@@ -196,21 +207,25 @@ class AssaysV1:
         return assay
 
     def listing(self, query: Mapping[str, Any]) -> list[StoredAssayV1]:
-        """Assays matching every given filter (pipeline_id, workspace_id, workspace_name), newest first."""
-        checks: list[tuple[str, object]] = []
-        if query.get("pipeline_id") is not None:
-            checks.append(("pipeline_id", self.store.pipeline(query["pipeline_id"]).id))
-        if query.get("workspace_id") is not None:
-            checks.append(("workspace_id", self.store.workspace(query["workspace_id"]).id))
-        if query.get("workspace_name") is not None:
-            name = query["workspace_name"]
-            if not any(w.name == name for w in self.store.workspaces.values()):
-                raise UnknownEntity("workspace", name)
-            checks.append(("workspace_name", name))
+        """Assays matching every given filter (pipeline_id, workspace_id, workspace_name), newest
+        first; a filter naming nothing that exists is a 404."""
+        pipeline_id, workspace_id, workspace_name = (
+            query.get(key) for key in ("pipeline_id", "workspace_id", "workspace_name")
+        )
+        if pipeline_id is not None:
+            self.store.pipeline(pipeline_id)
+        if workspace_id is not None:
+            self.store.workspace(workspace_id)
+        if workspace_name is not None and all(
+            w.name != workspace_name for w in self.store.workspaces.values()
+        ):
+            raise UnknownEntity("workspace", workspace_name)
         found = [
             assay
             for assay in self.assays.values()
-            if all(_attribute(assay, key) == value for key, value in checks)
+            if pipeline_id in (None, assay.definition.pipeline_id)
+            and workspace_id in (None, assay.definition.workspace_id)
+            and workspace_name in (None, assay.workspace_name)
         ]
         return sorted(found, key=lambda a: a.id, reverse=True)
 
@@ -256,12 +271,6 @@ class AssaysV1:
             raise AssayInputError("the Edges aggregation needs add_outlier_edges false (finite edges)")
         timeline = self.data.timeline(window_pipeline)
         return PreparedRun(assay_id, d, summarizer, baseline, summary_to_v1(baseline), timeline)
-
-
-def _attribute(assay: StoredAssayV1, key: str) -> object:
-    if key == "workspace_name":
-        return assay.workspace_name
-    return getattr(assay.definition, key)
 
 
 ASSAYS_V1 = PerStore(lambda the_store, the_settings: AssaysV1(ASSAY_DATA.of(the_store, the_settings)))
@@ -311,9 +320,7 @@ async def assays_get_baseline(request: web.Request) -> web.StreamResponse:
         pipeline = next((p for p in book.store.pipelines.values() if p.name == name), None)
         if pipeline is None:
             raise UnknownEntity("pipeline", name)
-    records = book.data.timeline(pipeline).between(
-        parse_optional_time(data.get("start")), parse_optional_time(data.get("end"))
-    )
+    records = book.data.timeline(pipeline).between(*time_range(data))
     model, limit = data.get("model_name"), data.get("limit")
     if model is not None:
         records = [r for r in records if r.model == model]
@@ -330,28 +337,15 @@ async def assays_get_results(request: web.Request) -> web.StreamResponse:
     if wanted is not None and book.store.pipeline(wanted).id != assay.definition.pipeline_id:
         return json_response([])
     run = book.prepare(assay.id, assay.definition)
-    results = [] if run is None else list(_stored_results(book, assay, run, data))
-    return json_response(results)
-
-
-def _stored_results(
-    book: AssaysV1, assay: StoredAssayV1, run: PreparedRun, query: Mapping[str, Any]
-) -> Iterator[dict[str, Any]]:
-    """The assay's results over windows that ended by now, filtered by window start and limit."""
-    start, end = parse_optional_time(query.get("start")), parse_optional_time(query.get("end"))
-    limit = query.get("limit")
-    produced = 0
-    for window in run.windows(completed_by=book.store.now()):
-        if (limit is not None and produced >= limit) or (end is not None and window.start >= end):
-            return
-        if start is not None and window.start < start:
-            continue
-        result = run.window_run(window)
+    if run is None:
+        return json_response([])
+    windows = run.windows(book.store.now(), time_range(data), data.get("limit"))
+    results = [run.window_run(window) for window in windows]
+    for window, result in zip(windows, results, strict=True):
         result["id"] = result_id(assay.id, window.index)
         result["pipeline_id"] = assay.definition.pipeline_id
         result["created_at"] = result["analyzed_at"]
-        produced += 1
-        yield result
+    return json_response(results)
 
 
 HANDLERS: dict[str, Handler] = {

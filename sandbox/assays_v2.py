@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,9 +28,9 @@ from sandbox.assay_data import (
     Window,
     analysis_windows,
     input_errors_answer_400,
-    parse_optional_time,
     render_time,
     result_id,
+    time_range,
 )
 from sandbox.assay_math import (
     Aggregation,
@@ -51,7 +51,6 @@ from sandbox.store import UnknownEntity
 
 _UNITS = {"Minute": 60, "Hour": 3600, "Day": 86_400, "Week": 604_800}
 _SEVERITY = {"Ok": 0, "Warning": 1, "Alert": 2}
-_TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,10 +200,25 @@ class AssaysV2:
         workspace = self.store.workspace(pipeline.workspace_id)
         model_id = next((r.model for r in timeline.between(BASELINE_START, end)), None)
         return AssayV2(
-            assay_id, number, seed.name, end + BASELINE_WIDTH, None, seed.unit, seed.quantity, baseline,
-            BASELINE_WIDTH, Metric.PSI, None, pipeline, workspace.name, model_id, (seed.target,),
-            end, end, seed.active,
-        )  # fmt: skip
+            id=assay_id,
+            number=number,
+            name=seed.name,
+            first_run=end + BASELINE_WIDTH,  # the first run analyses the day after the baseline
+            end=None,
+            unit=seed.unit,
+            quantity=seed.quantity,
+            baseline=baseline,
+            width=BASELINE_WIDTH,
+            metric=Metric.PSI,
+            bin_weights=None,
+            pipeline=pipeline,
+            workspace_name=workspace.name,
+            model_id=model_id,
+            targets=(seed.target,),
+            created_at=end,
+            updated_at=end,
+            active=seed.active,
+        )
 
     def get(self, assay_id: str, query: Mapping[str, Any] | None = None) -> AssayV2:
         assay = self.assays.get(assay_id.lower())
@@ -217,8 +231,8 @@ class AssaysV2:
         now = self.store.now()
         return now if assay.end is None else min(now, assay.end)
 
-    def windows(self, assay: AssayV2) -> Iterator[Window]:
-        """The windows of the runs due by now whose window holds data."""
+    def windows(self, assay: AssayV2, starting: tuple[datetime | None, datetime | None]) -> list[Window]:
+        """The windows of the runs due by now whose window holds data and starts in `starting`."""
         timeline = self.data.timeline(assay.pipeline)
         return analysis_windows(
             timeline,
@@ -226,6 +240,7 @@ class AssaysV2:
             assay.width,
             assay.frequency,
             completed_by=self._due(assay),
+            starting=starting,
         )
 
     def result(self, assay: AssayV2, window: Window) -> dict[str, Any]:
@@ -306,14 +321,7 @@ async def assays_v2_get_by_id(request: web.Request) -> web.StreamResponse:
 async def assays_v2_get_results(request: web.Request) -> web.StreamResponse:
     query, book = body(request), ASSAYS_V2(request)
     assay = book.get(query["id"], {"workspace_id": query.get("workspace_id")})
-    start, end = parse_optional_time(query.get("start")), parse_optional_time(query.get("end"))
-    results = []
-    for window in book.windows(assay):
-        if end is not None and window.start >= end:
-            break
-        if start is None or window.start >= start:
-            results.append(book.result(assay, window))
-    return json_response(results)
+    return json_response([book.result(assay, w) for w in book.windows(assay, time_range(query))])
 
 
 async def assays_v2_get_next_run(request: web.Request) -> web.StreamResponse:

@@ -382,11 +382,22 @@ async def test_v1_errors(api: SpecClient) -> None:
     other_pipeline["baseline"] = {"Fixed": {**other_pipeline["baseline"]["Fixed"], "pipeline": "nope"}}
     await not_found(api, "/v1/api/assays/run_interactive_baseline", other_pipeline)
 
-    zero_width = doc_assay(
-        workspace_id, pipeline_id, id=1, window={"pipeline": "p", "model": "m", "width": "0 hours"}
-    )
-    answer = await api.post("/v1/api/assays/run_interactive", json=zero_width)
-    assert answer.status == 400 and answer.body["code"] == 400
+    window = doc_assay(workspace_id, pipeline_id)["window"]
+    unrunnable = [
+        doc_assay(workspace_id, pipeline_id, id=1, window={**window, "width": "0 hours"}),
+        doc_assay(
+            workspace_id, pipeline_id, id=1, window={**window, "width": "1 week", "interval": "1 minute"}
+        ),
+        doc_assay(workspace_id, pipeline_id, id=1, summarizer={**SUMMARIZER, "bin_mode": "Provided"}),
+        doc_assay(workspace_id, pipeline_id, id=1, summarizer={**SUMMARIZER, "bin_weights": [1.0, 2.0]}),
+        doc_assay(workspace_id, pipeline_id, id=1, baseline={"calculated": {"unknown": 1}}),
+        doc_assay(
+            workspace_id, pipeline_id, id=1, summarizer={"type": "MultivariateContinuous", "name": "m"}
+        ),
+    ]
+    for definition in unrunnable:
+        answer = await api.post("/v1/api/assays/run_interactive", json=definition)
+        assert answer.status == 400 and answer.body["code"] == 400 and answer.body["msg"], definition
 
     no_data = doc_assay(workspace_id, pipeline_id, id=1)
     no_data["baseline"] = {
