@@ -1,10 +1,11 @@
 """`build_sandbox_app`: wires the sandbox's parts into one aiohttp application.
 
-Routes: the Keycloak token endpoints of `sandbox.keycloak`, then one catch-all route serving
-every spec operation. Middlewares, outermost first: errors (every failure an Error body),
-routing (spec operation or 404/405), auth (per the operation's security), validation (params,
-content type, body). Handlers come from the handler modules by operationId; an operation without
-one would answer 404.
+Routes: the Keycloak token endpoints of `sandbox.keycloak`, the fault switch's admin endpoint
+(`sandbox.fault_admin`), then one catch-all route serving every spec operation. Middlewares,
+outermost first: errors (every failure an Error body), routing (spec operation or 404/405), auth
+(per the operation's security), validation (params, content type, body), faults (breaks success
+answers while a fault is switched on). Handlers come from the handler modules by operationId; an
+operation without one would answer 404.
 """
 
 from __future__ import annotations
@@ -30,8 +31,12 @@ from sandbox import (
     workspaces,
 )
 from sandbox.auth import auth_middleware
-from sandbox.context import REALM, SETTINGS, STORE
+from sandbox.context import FAULTS, REALM, SETTINGS, STORE
 from sandbox.errors import error_middleware
+from sandbox.fault_admin import add_fault_routes
+from sandbox.fault_bodies import BodyFaults
+from sandbox.fault_middleware import accept_invalid_hook, fault_middleware, stand_in_hook
+from sandbox.faults import FaultSwitch
 from sandbox.keycloak import TokenRealm, add_token_routes
 from sandbox.routing import add_api_route, routing_middleware
 from sandbox.seed import seed_store
@@ -67,17 +72,25 @@ def build_sandbox_app(
     )
     store = Store(storage, seed=settings.seed, clock=settings.clock)
     seed_store(store, realm, settings)
+    admin = realm.users[settings.admin_email.lower()]
+    faults = FaultSwitch(contract.operations, stand_in_subject=admin.user_id)
+    faults.set(settings.fault, settings.fault_operations, settings.fault_delay)
+    bodies = BodyFaults(contract)
 
     app = web.Application(
         middlewares=[
             error_middleware,
             routing_middleware(contract),
-            auth_middleware(contract, realm, settings.openlayer_api_keys),
-            validation_middleware(contract, settings, store.incoming_dir),
+            auth_middleware(contract, realm, settings.openlayer_api_keys, stand_in_hook(faults)),
+            validation_middleware(
+                contract, settings, store.incoming_dir, accept_invalid_hook(faults, bodies)
+            ),
+            fault_middleware(faults, bodies),
         ]
     )
-    app[SETTINGS], app[STORE], app[REALM] = settings, store, realm
+    app[SETTINGS], app[STORE], app[REALM], app[FAULTS] = settings, store, realm, faults
     add_token_routes(app, realm)
+    add_fault_routes(app, faults, settings.admin_key, settings.fault_delay)
     add_api_route(app, contract, collect_handlers())
     if settings.storage_dir is None:
 

@@ -1,8 +1,8 @@
 """Typed keys and accessors for what the sandbox's middlewares hand its handlers.
 
-The app carries the settings, the store and the token realm; each API request carries its spec
-operation, its decoded and validated inputs, and the caller's token claims. Handlers read them
-through the small functions here instead of poking at dictionaries.
+The app carries the settings, the store, the token realm and the fault switch; each API request
+carries its spec operation, its decoded and validated inputs, and the caller's token claims.
+Handlers read them through the small functions here instead of poking at dictionaries.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.contract import Operation
+from sandbox.faults import FaultSwitch
 from sandbox.keycloak import TokenRealm
 from sandbox.records import StoredFile
 from sandbox.settings import SandboxSettings
@@ -22,6 +23,7 @@ from sandbox.store import Store
 SETTINGS = web.AppKey("settings", SandboxSettings)
 STORE = web.AppKey("store", Store)
 REALM = web.AppKey("realm", TokenRealm)
+FAULTS = web.AppKey("faults", FaultSwitch)
 
 OPERATION = web.RequestKey("operation", Operation)
 PATH_PARAMS = web.RequestKey("path_params", dict)

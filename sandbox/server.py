@@ -9,7 +9,8 @@ from aiohttp import web
 
 from gateway.contract import Contract
 from sandbox.app import build_sandbox_app
-from sandbox.context import REALM, SETTINGS, STORE
+from sandbox.context import FAULTS, REALM, SETTINGS, STORE
+from sandbox.faults import FaultSwitch
 from sandbox.settings import SandboxSettings
 from sandbox.store import Store
 
@@ -35,6 +36,10 @@ class SandboxServer:
     @property
     def store(self) -> Store:
         return self.app[STORE]
+
+    @property
+    def faults(self) -> FaultSwitch:
+        return self.app[FAULTS]
 
     @property
     def token_url(self) -> str:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sandbox.faults import DEFAULT_DELAY, Fault
+
 MIB = 1024 * 1024
 
 
@@ -20,7 +22,9 @@ class SandboxSettings:
 
     `storage_dir` None means a fresh temporary directory, removed when the app shuts down.
     `clock` (seconds since the epoch) drives token expiry, timestamps and deployment start-up,
-    so tests can move time without sleeping.
+    so tests can move time without sleeping. `fault` switches one contract fault on from the
+    start, limited to `fault_operations` (None: every operation), `fault_delay` seconds for
+    slow_response (see `sandbox.faults`); `admin_key` guards `/_sandbox/fault`.
     """
 
     seed: int = 0
@@ -37,3 +41,7 @@ class SandboxSettings:
     max_upload_bytes: int = 4 * 1024 * MIB
     max_form_field_bytes: int = 64 * 1024
     clock: Callable[[], float] = field(default=time.time)
+    fault: Fault | None = None
+    fault_operations: tuple[str, ...] | None = None
+    fault_delay: float = DEFAULT_DELAY
+    admin_key: str = "sandbox-admin-key"

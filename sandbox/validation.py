@@ -16,7 +16,7 @@ documents 413 and a 400 elsewhere. Spooled files a handler did not adopt are rem
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -163,29 +163,47 @@ class _BodyDecoder:
             stored.path.unlink(missing_ok=True)
 
 
-def validation_middleware(contract: Contract, settings: SandboxSettings, incoming: Path) -> Middleware:
+def validation_middleware(
+    contract: Contract,
+    settings: SandboxSettings,
+    incoming: Path,
+    accept_invalid: Callable[[Operation], web.StreamResponse | None] = lambda operation: None,
+) -> Middleware:
+    """`accept_invalid` may answer an invalid request instead of its 400 (the accepts_invalid
+    fault, `sandbox.fault_middleware`); the handler is then not called."""
+
     @web.middleware
     async def validate(request: web.Request, handler: Handler) -> web.StreamResponse:
         operation = request.get(OPERATION)
         if operation is None:
             return await handler(request)
-        query = dict(request.query.items())
-        violations = operation.parameter_violations(query, request[PATH_PARAMS])
-        if violations:
-            raise _bad_request(violations)
-        request[QUERY] = {
-            p.name: p.coerce(query[p.name])
-            for p in operation.parameters
-            if p.location == "query" and p.name in query
-        }
         decoder = _BodyDecoder(settings, incoming)
         try:
-            if operation.request_media:
-                await decoder.decode(request, operation)
+            try:
+                _decode_parameters(request, operation)
+                if operation.request_media:
+                    await decoder.decode(request, operation)
+            except TooLarge as exc:
+                raise _too_large(operation, exc.limit) from None
+            except ApiError as exc:
+                answer = accept_invalid(operation) if exc.status == 400 else None
+                if answer is None:
+                    raise
+                return answer
             return await handler(request)
-        except TooLarge as exc:
-            raise _too_large(operation, exc.limit) from None
         finally:
             decoder.discard_unadopted()
 
     return validate
+
+
+def _decode_parameters(request: web.Request, operation: Operation) -> None:
+    query = dict(request.query.items())
+    violations = operation.parameter_violations(query, request[PATH_PARAMS])
+    if violations:
+        raise _bad_request(violations)
+    request[QUERY] = {
+        p.name: p.coerce(query[p.name])
+        for p in operation.parameters
+        if p.location == "query" and p.name in query
+    }
