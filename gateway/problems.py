@@ -1,7 +1,8 @@
 """Problem details (RFC 9457): every failure the gateway answers, one stable kind each.
 
 Each kind is a small frozen dataclass instance with a stable `type` URI, a human title and the
-HTTP status; `Problem.response(...)` renders it as `application/problem+json`. Handlers never build
+HTTP status; `problem_response(...)` renders it as `application/problem+json`, which also carries
+the upstream's own `{msg, code}` members so clients written for the MLOps API can read it. Handlers never build
 error bodies by hand: they raise `ProblemError(kind, detail, ...)` and the app's middleware renders it.
 """
 
@@ -85,6 +86,10 @@ def problem_body(
         "title": kind.title,
         "status": kind.status,
         "detail": detail,
+        # extension members in the MLOps API's own error shape: the official Wallaroo client
+        # parses every error body as {msg, code} and fails on anything else
+        "msg": detail,
+        "code": kind.status,
     }
     if instance:
         body["instance"] = instance
