@@ -17,9 +17,6 @@ from gateway.app import bind_routes
 from gateway.config import (
     ConfigError,
     GatewayConfig,
-    TeamConfig,
-    UpstreamAuth,
-    UpstreamConfig,
     load_config,
 )
 from gateway.contract import DEFAULT_SPEC_PATH, Contract, ContractError
@@ -27,8 +24,6 @@ from gateway.credentials.upstream import NoCredentials
 from gateway.forward import UpstreamClient
 from gateway.logs import configure_logging
 from gateway.server import start_gateway
-
-DEMO_TEAM_KEY = "demo-team-key-0123456789abcdef"
 
 
 async def _wait_for_stop() -> None:
@@ -47,60 +42,6 @@ async def _serve(config: GatewayConfig) -> None:
         await _wait_for_stop()
     finally:
         await gateway.close()
-
-
-async def _demo(host: str, port: int) -> None:
-    from sandbox.server import start_sandbox
-    from sandbox.settings import SandboxSettings
-
-    settings = SandboxSettings()
-    sandbox = await start_sandbox(settings, host="127.0.0.1", port=0)
-    login = UpstreamAuth(
-        "keycloak",
-        token_url=sandbox.token_url,
-        client_id=settings.client_id,
-        client_secret=settings.client_secret,
-        username=settings.admin_email,
-        password=settings.admin_password,
-    )
-    config = GatewayConfig(
-        host=host,
-        port=port,
-        upstreams=(
-            UpstreamConfig("wallaroo", sandbox.url, ("/v1/api/", "/v2/api/"), auth=login),
-            UpstreamConfig(
-                "openlayer",
-                sandbox.url,
-                ("/v1/tests/",),
-                auth=UpstreamAuth("static", settings.openlayer_api_keys[0]),
-            ),
-        ),
-        teams=(TeamConfig("demo", (DEMO_TEAM_KEY,)),),
-    )
-    gateway = await start_gateway(config)
-    base = gateway.url
-    auth = f"-H 'Authorization: Bearer {DEMO_TEAM_KEY}' -H 'Content-Type: application/json'"
-    print(
-        f"""mlops-gateway demo
-  gateway   {base}   (validating proxy; metrics at {base}/metrics, drift report at {base}/_gateway/violations)
-  sandbox   {sandbox.url}   (stand-in Keycloak, Wallaroo MLOps API and Openlayer)
-  team key  {DEMO_TEAM_KEY}   (team 'demo'; the gateway holds the upstream tokens)
-
-Try:
-  curl -s {base}/v1/api/workspaces/list {auth} -d '{{}}'
-  curl -s {base}/v1/api/workspaces/create {auth} -d '{{"workspace_name": "demo-ws"}}'
-  curl -s {base}/v2/api/assays/get {auth} -d '{{"active": "All"}}'
-  curl -s {base}/v1/api/workspaces/create {auth} -d '{{"workspace_name": 42}}'   # rejected: problem+json
-  curl -s {base}/v1/tests/182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e/evaluate {auth} \\
-       -d '{{"startTimestamp": 1699920000, "endTimestamp": 1700006400}}'
-Ctrl-C stops both.""",
-        flush=True,
-    )
-    try:
-        await _wait_for_stop()
-    finally:
-        await gateway.close()
-        await sandbox.close()
 
 
 def _spec_check(spec: Path, config_path: Path | None) -> str:
@@ -146,7 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_serve(config))
         else:
             configure_logging("WARNING")
-            asyncio.run(_demo(args.host, args.port))
+            from gateway.demo import run_demo  # the sandbox is only imported for the demo
+
+            asyncio.run(run_demo(args.host, args.port, _wait_for_stop))
     except (ConfigError, ContractError) as exc:
         print(f"mlops-gateway: {exc}", file=sys.stderr)
         return 1

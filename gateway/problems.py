@@ -2,8 +2,9 @@
 
 Each kind is a small frozen dataclass instance with a stable `type` URI, a human title and the
 HTTP status; `problem_response(...)` renders it as `application/problem+json`, which also carries
-the upstream's own `{msg, code}` members so clients written for the MLOps API can read it. Handlers never build
-error bodies by hand: they raise `ProblemError(kind, detail, ...)` and the app's middleware renders it.
+the upstream's own `{msg, code}` members so clients written for the MLOps API can read it.
+Handlers never build error bodies by hand: they raise `ProblemError(kind, detail, ...)` and the
+proxy (or the app's last-resort middleware) renders it.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.config import GatewayConfig, TeamConfig, UpstreamAuth, UpstreamConfig
+from gateway.config import GatewayConfig, TeamConfig
+from gateway.demo import sandbox_upstreams
 from sandbox.seed import OPENLAYER_TESTS
 from sandbox.server import SandboxServer
 from tests.clients.official import wallaroo_generated_client
@@ -20,27 +21,10 @@ def wallaroo_client_package() -> None:
 
 @pytest.fixture
 async def gateway_url(sandbox: SandboxServer):
-    settings = sandbox.settings
-    login = UpstreamAuth(
-        "keycloak",
-        token_url=sandbox.token_url,
-        client_id=settings.client_id,
-        client_secret=settings.client_secret,
-        username=settings.admin_email,
-        password=settings.admin_password,
-    )
     config = GatewayConfig(
         host="127.0.0.1",
         port=0,
-        upstreams=(
-            UpstreamConfig("wallaroo", sandbox.url, ("/v1/api/", "/v2/api/"), auth=login),
-            UpstreamConfig(
-                "openlayer",
-                sandbox.url,
-                ("/v1/tests/",),
-                auth=UpstreamAuth("static", settings.openlayer_api_keys[0]),
-            ),
-        ),
+        upstreams=sandbox_upstreams(sandbox),
         teams=(TeamConfig("clients", (TEAM_KEY,)),),
     )
     async with running_gateway(config) as gateway:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import aiohttp
 
-from gateway.config import GatewayConfig, TeamConfig, UpstreamAuth, UpstreamConfig, ValidationConfig
+from gateway.config import GatewayConfig, TeamConfig, ValidationConfig
 from gateway.contract import Contract
+from gateway.demo import sandbox_upstreams
 from sandbox.context import REALM
 from sandbox.server import SandboxServer
 from tests.gateway_harness import TEAM_KEY, running_gateway
@@ -29,25 +30,10 @@ async def test_tutorial_against_the_sandbox(
 async def test_tutorial_through_the_gateway(
     sandbox: SandboxServer, http: aiohttp.ClientSession, contract: Contract
 ) -> None:
-    settings = sandbox.settings
-    login = UpstreamAuth(
-        "keycloak",
-        token_url=sandbox.token_url,
-        client_id=settings.client_id,
-        client_secret=settings.client_secret,
-        username=settings.admin_email,
-        password=settings.admin_password,
-    )
-    openlayer_key = settings.openlayer_api_keys[0]
     config = GatewayConfig(
         host="127.0.0.1",
         port=0,
-        upstreams=(
-            UpstreamConfig("wallaroo", sandbox.url, ("/v1/api/", "/v2/api/"), auth=login),
-            UpstreamConfig(
-                "openlayer", sandbox.url, ("/v1/tests/",), auth=UpstreamAuth("static", openlayer_key)
-            ),
-        ),
+        upstreams=sandbox_upstreams(sandbox),
         teams=(TeamConfig("tutorial", (TEAM_KEY,)),),
         validation=ValidationConfig(request="enforce", response="enforce"),
     )
