@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
@@ -16,17 +15,25 @@ from gateway.demo import DEMO_TEAM_KEY
 ROOT = Path(__file__).resolve().parents[2]
 
 
+async def _banner(stream: asyncio.StreamReader) -> str:
+    lines: list[str] = []
+    while not any("Ctrl-C" in line for line in lines):
+        line = (await stream.readline()).decode()
+        if not line:
+            break
+        lines.append(line)
+    return "".join(lines)
+
+
 async def test_demo_serves_the_sandbox_through_the_gateway() -> None:
     port = free_port()
-    demo = subprocess.Popen(
-        [sys.executable, "-m", "gateway.cli", "demo", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    demo = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gateway.cli", "demo", "--port", str(port),
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip
     try:
-        banner, deadline = [], time.monotonic() + 30
-        while time.monotonic() < deadline and not any("Ctrl-C" in line for line in banner):
-            banner.append(demo.stdout.readline())
-        text = "".join(banner)
+        assert demo.stdout is not None
+        text = await asyncio.wait_for(_banner(demo.stdout), timeout=30)
         assert DEMO_TEAM_KEY in text and f"http://127.0.0.1:{port}" in text, text
         headers = {"Authorization": f"Bearer {DEMO_TEAM_KEY}", "Content-Type": "application/json"}
         async with aiohttp.ClientSession() as session:
@@ -36,4 +43,4 @@ async def test_demo_serves_the_sandbox_through_the_gateway() -> None:
         assert response.status == 200 and any(w["name"] == "housepricedrift" for w in body["workspaces"])
     finally:
         demo.send_signal(signal.SIGTERM)
-        assert demo.wait(timeout=15) == 0
+        assert await asyncio.wait_for(demo.wait(), timeout=15) == 0
