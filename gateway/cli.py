@@ -1,4 +1,4 @@
-"""The `mlops-gateway` command: serve | demo | spec-check."""
+"""The `mlops-gateway` command: serve | demo | conformance | spec-check."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 from openapi_spec_validator import validate as validate_spec
 
+from conformance import cli as conformance_cli
 from gateway.app import bind_routes
 from gateway.config import (
     ConfigError,
@@ -76,7 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     check = commands.add_parser("spec-check", help="validate the spec and, optionally, a config")
     check.add_argument("--spec", type=Path, default=DEFAULT_SPEC_PATH)
     check.add_argument("--config", type=Path)
+    conformance_cli.add_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "conformance":
+        return conformance_cli.run(args)
     try:
         if args.command == "spec-check":
             print(_spec_check(args.spec, args.config))

@@ -100,6 +100,7 @@ class LimitsConfig:
     max_json_body_bytes: int = 16 * 2**20
     max_upload_bytes: int = 16 * 2**30
     max_multipart_fields_bytes: int = 2**20
+    client_idle_timeout: float = 30.0  # seconds a client may pause while sending a body
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +292,11 @@ def _validation(raw: Any, key: str) -> ValidationConfig:
 
 def _limits(raw: Any, key: str) -> LimitsConfig:
     data = _mapping(raw, key)
-    _known(data, key, {"max_json_body_bytes", "max_upload_bytes", "max_multipart_fields_bytes"})
+    _known(
+        data,
+        key,
+        {"max_json_body_bytes", "max_upload_bytes", "max_multipart_fields_bytes", "client_idle_timeout"},
+    )
     d = LimitsConfig()
     return LimitsConfig(
         max_json_body_bytes=_size(
@@ -301,6 +306,9 @@ def _limits(raw: Any, key: str) -> LimitsConfig:
         max_multipart_fields_bytes=_size(
             data.get("max_multipart_fields_bytes", d.max_multipart_fields_bytes),
             f"{key}.max_multipart_fields_bytes",
+        ),
+        client_idle_timeout=_number(
+            data.get("client_idle_timeout", d.client_idle_timeout), f"{key}.client_idle_timeout"
         ),
     )
 

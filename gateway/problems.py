@@ -44,6 +44,7 @@ MALFORMED_JSON = ProblemKind("malformed-json", "Request body is not valid JSON",
 EMPTY_BODY = ProblemKind("empty-body", "Request body is required", 400)
 INVALID_REQUEST = ProblemKind("invalid-request", "Request does not match the contract", 400)
 BODY_TOO_LARGE = ProblemKind("body-too-large", "Request body exceeds the size limit", 413)
+REQUEST_TIMEOUT = ProblemKind("request-timeout", "Request body arrived too slowly", 408)
 # -- the upstream ------------------------------------------------------------------------------
 UPSTREAM_UNAVAILABLE = ProblemKind("upstream-unavailable", "Upstream refused or reset the connection", 502)
 UPSTREAM_TIMEOUT = ProblemKind("upstream-timeout", "Upstream did not answer in time", 504)

@@ -9,6 +9,7 @@ the response by policy and size, then count, log one line and answer. Every fail
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -44,6 +45,7 @@ from gateway.problems import (
     MALFORMED_JSON,
     METHOD_NOT_ALLOWED,
     NOT_FOUND,
+    REQUEST_TIMEOUT,
     UNAUTHENTICATED,
     UNSUPPORTED_MEDIA_TYPE,
     UPSTREAM_TIMEOUT,
@@ -209,7 +211,9 @@ class Proxy:
             self._settle_request(route, state, violations, UNSUPPORTED_MEDIA_TYPE, detail)
         kind = media.kind if media is not None else BINARY
         if kind == JSON:
-            raw = await _read_limited(request, self.limits.max_json_body_bytes)
+            raw = await _read_limited(
+                request, self.limits.max_json_body_bytes, self.limits.client_idle_timeout
+            )
             if check and media is not None and media.validator is not None:
                 try:
                     parsed = orjson.loads(raw)
@@ -240,11 +244,15 @@ class Proxy:
             fields.update((name, "<file>") for name in prefix.files)
             violations += media.validator.violations(fields, "body")
             self._settle_request(route, state, violations)
-            return _stream_body(prefix.consumed, request, self.limits.max_upload_bytes, state)
+            return _stream_body(
+                prefix.consumed, request, self.limits.max_upload_bytes, self.limits.client_idle_timeout, state
+            )
         self._settle_request(route, state, violations)
         if request.content_length is not None and request.content_length > self.limits.max_upload_bytes:
             raise ProblemError(BODY_TOO_LARGE, f"the body is limited to {self.limits.max_upload_bytes} bytes")
-        return _stream_body(b"", request, self.limits.max_upload_bytes, state)
+        return _stream_body(
+            b"", request, self.limits.max_upload_bytes, self.limits.client_idle_timeout, state
+        )
 
     def _settle_request(
         self,
@@ -425,11 +433,26 @@ class Proxy:
         )
 
 
-async def _read_limited(request: web.Request, limit: int) -> bytes:
+async def _client_chunks(request: web.Request, idle_timeout: float) -> AsyncIterator[bytes]:
+    """The request body's chunks; a client that sends nothing for `idle_timeout` seconds gets 408."""
+    while True:
+        try:
+            async with asyncio.timeout(idle_timeout):
+                chunk = await request.content.readany()
+        except TimeoutError:
+            raise ProblemError(
+                REQUEST_TIMEOUT, f"the request body stalled for more than {idle_timeout:g} seconds"
+            ) from None
+        if not chunk:
+            return
+        yield chunk
+
+
+async def _read_limited(request: web.Request, limit: int, idle_timeout: float) -> bytes:
     if request.content_length is not None and request.content_length > limit:
         raise ProblemError(BODY_TOO_LARGE, f"JSON bodies are limited to {limit} bytes")
     chunks, size = [], 0
-    async for chunk in request.content.iter_any():
+    async for chunk in _client_chunks(request, idle_timeout):
         size += len(chunk)
         if size > limit:
             raise ProblemError(BODY_TOO_LARGE, f"JSON bodies are limited to {limit} bytes")
@@ -449,13 +472,13 @@ async def _read_up_to(upstream: aiohttp.ClientResponse, limit: int) -> tuple[byt
 
 
 async def _stream_body(
-    prefix: bytes, request: web.Request, limit: int, state: _Exchange
+    prefix: bytes, request: web.Request, limit: int, idle_timeout: float, state: _Exchange
 ) -> AsyncIterator[bytes]:
     """The request body as it arrives, cut off with 413 past `limit` bytes."""
     state.request_bytes = len(prefix)
     if prefix:
         yield prefix
-    async for chunk in request.content.iter_any():
+    async for chunk in _client_chunks(request, idle_timeout):
         state.request_bytes += len(chunk)
         if state.request_bytes > limit:
             raise ProblemError(BODY_TOO_LARGE, f"the body is limited to {limit} bytes")

@@ -439,3 +439,20 @@ async def test_body_sizes_are_measured(gateway, session) -> None:
     size = len(orjson.dumps(WORKSPACES))
     assert 'mlops_gateway_request_body_bytes_sum{operation="workspaces_list"} 2.0' in text
     assert f'mlops_gateway_response_body_bytes_sum{{operation="workspaces_list"}} {size}.0' in text
+
+
+async def test_a_stalled_request_body_is_408_and_never_hangs(canned, session) -> None:
+    config = gateway_config(canned.url, limits=LimitsConfig(client_idle_timeout=0.3))
+    async with running_gateway(config) as gw:
+
+        async def stalls():
+            yield b'{"workspace_name": '
+            await asyncio.sleep(2)
+            yield b'"late"}'
+
+        started = time.monotonic()
+        url = gw.url + "/v1/api/workspaces/create"
+        async with session.post(url, data=stalls(), headers=JSON_AUTH) as response:
+            body = await response.json(content_type=None)
+        assert time.monotonic() - started < 1.8
+        _problem(dict(response.headers), body, 408, "request-timeout")
