@@ -25,7 +25,17 @@ def _run(*args: str) -> str:
 def test_proxy_throughput_smoke() -> None:
     if shutil.which("wrk") is None and os.environ.get("CI") != "true":
         pytest.skip("wrk is not installed (apt-get install wrk); CI installs it and runs this")
-    out = _run("benchmarks.proxy_throughput", "--duration", "1", "--connections", "4", "--sizes", "small")
+    out = _run(
+        "benchmarks.proxy_throughput",
+        "--duration",
+        "1",
+        "--connections",
+        "4",
+        "--sizes",
+        "small",
+        "--rounds",
+        "1",
+    )
     rows = re.findall(r"^small\s+[abc] .*?\s(\d+)\s+[\d.]+\s+[\d.]+\s+(\d+)$", out, re.MULTILINE)
     assert len(rows) == 3, out
     assert all(int(rps) > 0 and int(errors) == 0 for rps, errors in rows), out
