@@ -449,8 +449,19 @@ async def _client_chunks(request: web.Request, idle_timeout: float) -> AsyncIter
 
 
 async def _read_limited(request: web.Request, limit: int, idle_timeout: float) -> bytes:
-    if request.content_length is not None and request.content_length > limit:
+    length = request.content_length
+    if length is not None and length > limit:
         raise ProblemError(BODY_TOO_LARGE, f"JSON bodies are limited to {limit} bytes")
+    if length is not None:  # the common case: one read, one timer
+        try:
+            async with asyncio.timeout(idle_timeout):
+                return await request.content.readexactly(length)
+        except TimeoutError:
+            raise ProblemError(
+                REQUEST_TIMEOUT, f"the request body did not arrive within {idle_timeout:g} seconds"
+            ) from None
+        except asyncio.IncompleteReadError as exc:
+            raise ProblemError(MALFORMED_JSON, "the request body is shorter than its Content-Length") from exc
     chunks, size = [], 0
     async for chunk in _client_chunks(request, idle_timeout):
         size += len(chunk)

@@ -456,3 +456,18 @@ async def test_a_stalled_request_body_is_408_and_never_hangs(canned, session) ->
             body = await response.json(content_type=None)
         assert time.monotonic() - started < 1.8
         _problem(dict(response.headers), body, 408, "request-timeout")
+
+
+async def test_a_body_shorter_than_its_content_length_times_out_with_408(canned) -> None:
+    config = gateway_config(canned.url, limits=LimitsConfig(client_idle_timeout=0.3))
+    async with running_gateway(config) as gw:
+        host, port = gw.url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(
+            b"POST /v1/api/workspaces/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer " + TEAM_KEY.encode() + b'\r\nContent-Length: 100\r\n\r\n{"workspace'
+        )
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=3)
+        writer.close()
+        assert status_line.startswith(b"HTTP/1.1 408")
