@@ -473,6 +473,8 @@ async def _read_limited(request: web.Request, limit: int, idle_timeout: float) -
 
 async def _read_up_to(upstream: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
     """Read the response body up to `limit` bytes; False when more remains unread."""
+    if upstream.content_length is not None and upstream.content_length <= limit:
+        return await upstream.read(), True  # sized and small enough: one read
     chunks, size = [], 0
     async for chunk in upstream.content.iter_any():
         chunks.append(chunk)
