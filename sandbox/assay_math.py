@@ -78,6 +78,7 @@ class BinMode(StrEnum):
     QUANTILE = "Quantile"
     EQUAL = "Equal"
     PROVIDED = "Provided"
+    NONE = "None"  # no binning: the baseline's whole range is one bin (outlier bins aside)
 
 
 class Aggregation(StrEnum):
@@ -118,7 +119,7 @@ def parse_metric(name: str | Metric) -> Metric:
 
 
 def parse_bin_mode(name: str | BinMode) -> BinMode:
-    """Accept 'Quantile', 'Equal' or 'Provided' (case-insensitive)."""
+    """Accept 'Quantile', 'Equal', 'Provided' or 'None' (case-insensitive)."""
     if isinstance(name, BinMode):
         return name
     for mode in BinMode:
@@ -285,6 +286,8 @@ def make_binning(
     optionally preceded by the lower edge of the first bin (defaults to the baseline min).
     """
     bin_mode = parse_bin_mode(mode)
+    if bin_mode is BinMode.NONE:
+        bin_mode, num_bins = BinMode.EQUAL, 1
     if layout not in ("v1", "v2"):
         raise ValueError(f"unknown layout: {layout!r}")
     data = _clean(values)

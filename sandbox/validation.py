@@ -91,10 +91,10 @@ class _BodyDecoder:
         raw = await _read_limited(
             request.content.iter_chunked(CHUNK_BYTES), self.settings.max_json_body_bytes
         )
-        if not raw.strip():
+        if not raw:
             if required:
                 raise ApiError(400, "the request body is empty; a JSON document is required")
-            return
+            return  # an optional body left out (the official client sends features/list this way)
         try:
             document = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:

@@ -666,3 +666,11 @@ def test_doc000_v1_baseline_summary_round_trip() -> None:
         "right_outlier",
     ]
     assert close(score(base, window).score, DOC000_SCORE)
+
+
+def test_bin_mode_none_is_one_bin_over_the_baseline_range() -> None:
+    values = [float(v) for v in range(1, 101)]
+    baseline = summarize_baseline(values, bin_mode="None", num_bins=5)
+    assert list(baseline.aggregated_values) == [0.0, 1.0, 0.0]  # left outlier, the range, right outlier
+    window = summarize_window([0.0, 50.0, 50.5, 500.0], baseline)
+    assert list(window.aggregated_values) == [0.25, 0.5, 0.25]

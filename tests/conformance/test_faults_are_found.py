@@ -1,0 +1,112 @@
+"""The suite finds what it should: with each of the sandbox's faults switched on, a small run over
+the operations the fault affects reports it, under the check that is meant to catch it.
+
+Every fault of `sandbox.faults.Fault` has a row here (a test checks that), so a fault added to the
+sandbox without a check that catches it fails the suite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gateway.contract import Contract
+from sandbox.faults import Fault
+from sandbox.server import SandboxServer, start_sandbox
+from tests.conformance.conftest import describe, run_suite, sandbox_argv
+from tests.sandbox_client import sandbox_settings
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A fault, the operations to run (and to break, when `broken` narrows it), what must catch it
+    (`check`, reported on `operation`), and any extra options."""
+
+    fault: Fault
+    run: tuple[str, ...]
+    check: str
+    operation: str
+    options: tuple[str, ...] = ()
+    broken: tuple[str, ...] | None = None
+
+
+READ = ("workspaces_list",)
+CASES = (
+    Case(Fault.MISSING_REQUIRED_FIELD, READ, "response_schema_conformance", "workspaces_list"),
+    Case(Fault.WRONG_TYPE, READ, "response_schema_conformance", "workspaces_list"),
+    Case(Fault.NULL_NOT_ALLOWED, READ, "response_schema_conformance", "workspaces_list"),
+    Case(Fault.BAD_ENUM, ("assays_v2_get",), "response_schema_conformance", "assays_v2_get"),
+    Case(Fault.UNDOCUMENTED_STATUS, READ, "status_code_conformance", "workspaces_list"),
+    Case(Fault.WRONG_CONTENT_TYPE, READ, "content_type_conformance", "workspaces_list"),
+    Case(Fault.SERVER_ERROR, READ, "not_a_server_error", "workspaces_list"),
+    Case(Fault.ACCEPTS_INVALID, READ, "negative_data_rejection", "workspaces_list"),
+    Case(Fault.IGNORES_AUTH, READ, "ignored_auth", "workspaces_list"),
+    Case(Fault.MALFORMED_JSON, READ, "response_schema_conformance", "workspaces_list"),
+    Case(
+        Fault.SLOW_RESPONSE,
+        READ,
+        "max_response_time",
+        "workspaces_list",
+        options=("--max-response-time", "0.5", "--max-examples", "1"),
+    ),
+    Case(
+        Fault.CREATED_MISSING_FROM_LIST,
+        ("workspaces_create",),
+        "created_appears_in_list",
+        "workspaces_create",
+        options=("--allow-writes",),
+    ),
+    Case(
+        Fault.STALE_IDS,
+        ("workspaces_create", "workspaces_list_users"),
+        "created_id_accepted",
+        "workspaces_create",
+        options=("--allow-writes", "--stateful"),
+        broken=("workspaces_create",),
+    ),
+    Case(
+        Fault.SET_ACTIVE_IGNORED,
+        ("assays_v2_get", "assays_v2_set_active"),
+        "set_active_reflected",
+        "assays_v2_set_active",
+        options=("--allow-writes", "--stateful"),
+    ),
+    Case(
+        Fault.SET_ACTIVE_IGNORED,
+        ("assays_list", "assays_set_active"),
+        "set_active_reflected",
+        "assays_set_active",
+        options=("--allow-writes", "--stateful"),
+    ),
+)
+IDS = [f"{c.fault.value}-{c.operation}" for c in CASES]
+
+
+def test_every_fault_has_a_case() -> None:
+    assert {case.fault for case in CASES} == set(Fault)
+
+
+@pytest.fixture
+async def faulty(
+    request: pytest.FixtureRequest, tmp_path: Path, contract: Contract
+) -> AsyncIterator[SandboxServer]:
+    case: Case = request.param
+    settings = sandbox_settings(tmp_path, fault=case.fault, fault_operations=case.broken, fault_delay=1.0)
+    server = await start_sandbox(settings, contract=contract)
+    yield server
+    await server.close()
+
+
+@pytest.mark.parametrize(("faulty", "case"), [(c, c) for c in CASES], ids=IDS, indirect=["faulty"])
+async def test_the_fault_is_reported_by_its_check(
+    faulty: SandboxServer, case: Case, contract: Contract
+) -> None:
+    include = [arg for name in case.run for arg in ("--include-operation", f"^{name}$")]
+    options = ("--max-examples", "3", "--seed", "3", *case.options)
+    _, result = await run_suite(sandbox_argv(faulty, *include, *options), contract)
+    reported = {(f.operation, f.check) for f in result.findings}
+    assert (case.operation, case.check) in reported, describe(result)
+    assert result.exit_status == 1

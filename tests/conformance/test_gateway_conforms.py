@@ -1,0 +1,48 @@
+"""The gateway conforms to the contract it enforces: the same suite, run through a gateway in
+front of the fault-free sandbox with only the team's gateway key (`--via-gateway`), reports
+nothing but the sandbox's known bugs (which the gateway passes on). The gateway's own answers
+(401, 400, 405, 413, 415 as problem+json) are documented, so they pass the checks too."""
+
+from __future__ import annotations
+
+import time
+
+from gateway.config import GatewayConfig, TeamConfig, UpstreamAuth, UpstreamConfig, ValidationConfig
+from gateway.contract import Contract
+from sandbox.server import SandboxServer
+from tests.conformance.conftest import assert_conforms, run_suite
+from tests.gateway_harness import TEAM_KEY, running_gateway
+
+
+def gateway_for(sandbox: SandboxServer) -> GatewayConfig:
+    settings = sandbox.settings
+    login = UpstreamAuth(
+        "keycloak",
+        token_url=sandbox.token_url,
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        username=settings.admin_email,
+        password=settings.admin_password,
+    )
+    openlayer = UpstreamAuth("static", settings.openlayer_api_keys[0])
+    return GatewayConfig(
+        host="127.0.0.1",
+        port=0,
+        upstreams=(
+            UpstreamConfig("wallaroo", sandbox.url, ("/v1/api/", "/v2/api/"), auth=login),
+            UpstreamConfig("openlayer", sandbox.url, ("/v1/tests/",), auth=openlayer),
+        ),
+        teams=(TeamConfig("conformance", (TEAM_KEY,)),),
+        validation=ValidationConfig(request="enforce", response="enforce"),
+    )
+
+
+async def test_the_gateway_conforms(sandbox: SandboxServer, contract: Contract) -> None:
+    async with running_gateway(gateway_for(sandbox)) as gateway:
+        started = time.monotonic()
+        argv = ["--base-url", gateway.url, "--via-gateway", "--gateway-key", TEAM_KEY]
+        _, result = await run_suite([*argv, "--allow-writes", "--stateful", "--seed", "2"], contract)
+        elapsed = time.monotonic() - started
+    assert set(result.requests) == set(contract.operations)
+    assert_conforms(result)
+    print(f"via-gateway run: {sum(result.requests.values())} requests in {elapsed:.1f} s")
