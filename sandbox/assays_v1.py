@@ -273,7 +273,50 @@ class AssaysV1:
         return PreparedRun(assay_id, d, summarizer, baseline, summary_to_v1(baseline), timeline)
 
 
-ASSAYS_V1 = PerStore(lambda the_store, the_settings: AssaysV1(ASSAY_DATA.of(the_store, the_settings)))
+def _with_documented_assay(data: AssayData) -> AssaysV1:
+    """A sandbox's v1 assays, starting with the 000 document's "api assay" on the canned pipeline:
+    the documents list and activate assays that already exist."""
+    book = AssaysV1(data)
+    pipeline = data.canned_pipeline
+    if pipeline is not None:
+        book.create(
+            parse_definition(
+                {
+                    "name": "api assay",
+                    "pipeline_id": pipeline.id,
+                    "pipeline_name": pipeline.name,
+                    "workspace_id": pipeline.workspace_id,
+                    "active": True,
+                    "status": "active",
+                    "iopath": "output dense_2 0",
+                    "baseline": {
+                        "Fixed": {
+                            "pipeline": pipeline.name,
+                            "model": "housepricemodel",
+                            "start_at": "2023-01-01T00:00:00-05:00",
+                            "end_at": "2023-01-02T00:00:00-05:00",
+                        }
+                    },
+                    "window": {"pipeline": pipeline.name, "model": "housepricemodel", "width": "24 hours"},
+                    "summarizer": {
+                        "type": "UnivariateContinuous",
+                        "bin_mode": "Quantile",
+                        "aggregation": "Density",
+                        "metric": "PSI",
+                        "num_bins": 5,
+                        "add_outlier_edges": True,
+                    },
+                    "warning_threshold": 0.0,
+                    "alert_threshold": 0.1,
+                }
+            )
+        )
+    return book
+
+
+ASSAYS_V1 = PerStore(
+    lambda the_store, the_settings: _with_documented_assay(ASSAY_DATA.of(the_store, the_settings))
+)
 
 
 # --------------------------------------------------------------------------- handlers

@@ -74,14 +74,9 @@ CASES = (
         "assays_v2_set_active",
         options=("--allow-writes", "--stateful"),
     ),
-    Case(
-        Fault.SET_ACTIVE_IGNORED,
-        ("assays_list", "assays_set_active"),
-        "set_active_reflected",
-        "assays_set_active",
-        options=("--allow-writes", "--stateful"),
-    ),
 )
+# The v1 twin (assays_list -> assays_set_active) is left out: its read needs the pipeline id of an
+# earlier list call, which a 3-example stateful run reaches only by chance; v2 proves the check.
 IDS = [f"{c.fault.value}-{c.operation}" for c in CASES]
 
 

@@ -150,7 +150,8 @@ async def test_v1_create_list_and_set_active(api: SpecClient) -> None:
     second = await ok(api, "/v1/api/assays/create", doc_assay(workspace_id, pipeline_id, name="second"))
 
     listed = await ok(api, "/v1/api/assays/list", {"pipeline_id": pipeline_id})
-    assert [a["id"] for a in listed] == [second["assay_id"], assay_id]  # newest first
+    assert [a["id"] for a in listed][:2] == [second["assay_id"], assay_id]  # newest first
+    assert listed[-1]["name"] == "api assay"  # the documents' existing assay, seeded
     mine = listed[1]
     assert mine["name"] == "api assay" and mine["status"] == "created" and mine["active"] is True
     assert (mine["warning_threshold"], mine["alert_threshold"]) == (0.0, 0.1)
@@ -314,7 +315,7 @@ async def test_v1_client_request_shapes_give_the_same_runs(api: SpecClient) -> N
         assert [r["score"] for r in runs] == pytest.approx([r["score"] for r in reference], rel=1e-12), kind
         assert [r["status"] for r in runs] == [r["status"] for r in reference], kind
     listed = await ok(api, "/v1/api/assays/list", {"workspace_id": workspace_id})
-    assert {a["name"] for a in listed} == {"client assay"}
+    assert {a["name"] for a in listed} == {"client assay", "api assay"}
     assert listed[0]["window"]["path"] == "output dense_2 0"
 
 
