@@ -45,8 +45,24 @@ def _is_multipart(operation: Operation, case: Any) -> bool:
     return media is not None and media.kind == MULTIPART and isinstance(case.body, dict)
 
 
+def _has_lone_surrogate(value: Any) -> bool:
+    """Whether a string anywhere in `value` holds a surrogate code point: not a Unicode scalar
+    value, so not encodable as UTF-8, and JSON that escapes one is not interoperable (RFC 8259
+    section 8.2); strict parsers such as orjson refuse it."""
+    if isinstance(value, str):
+        return any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
+
+
 def wire_faithful(operation: Operation, case: Any) -> bool:
-    """Whether a multipart body (anything else passes) reaches the server as generated."""
+    """Whether the body reaches the server as generated: no surrogate code points, and for
+    multipart, only single-valued parts with names that survive the Content-Disposition header."""
+    if _has_lone_surrogate(case.body):
+        return False
     if not _is_multipart(operation, case):
         return True
     return all(

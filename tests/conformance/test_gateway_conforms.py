@@ -7,31 +7,19 @@ from __future__ import annotations
 
 import time
 
-from gateway.config import GatewayConfig, TeamConfig, UpstreamAuth, UpstreamConfig, ValidationConfig
+from gateway.config import GatewayConfig, TeamConfig, ValidationConfig
 from gateway.contract import Contract
+from gateway.demo import sandbox_upstreams
 from sandbox.server import SandboxServer
 from tests.conformance.conftest import assert_conforms, run_suite
 from tests.gateway_harness import TEAM_KEY, running_gateway
 
 
 def gateway_for(sandbox: SandboxServer) -> GatewayConfig:
-    settings = sandbox.settings
-    login = UpstreamAuth(
-        "keycloak",
-        token_url=sandbox.token_url,
-        client_id=settings.client_id,
-        client_secret=settings.client_secret,
-        username=settings.admin_email,
-        password=settings.admin_password,
-    )
-    openlayer = UpstreamAuth("static", settings.openlayer_api_keys[0])
     return GatewayConfig(
         host="127.0.0.1",
         port=0,
-        upstreams=(
-            UpstreamConfig("wallaroo", sandbox.url, ("/v1/api/", "/v2/api/"), auth=login),
-            UpstreamConfig("openlayer", sandbox.url, ("/v1/tests/",), auth=openlayer),
-        ),
+        upstreams=sandbox_upstreams(sandbox),
         teams=(TeamConfig("conformance", (TEAM_KEY,)),),
         validation=ValidationConfig(request="enforce", response="enforce"),
     )
