@@ -674,28 +674,8 @@ def summary_from_v2(data: Mapping[str, Any]) -> Summary:
     right = bool(edges) and edges[-1] == _INF
     names = tuple(edge_name(e) for e in edges)
     binning = Binning(mode, num_bins, edges, False, right, names, labels, provided)
-    stats = data.get("statistics") or {}
-    aggregation = parse_aggregation(data.get("aggregation", "Density"))
     values = tuple(float(_parse_edge(v)) for v in data["aggregated_values"])
-    if len(values) != len(edges):
-        raise ValueError("aggregated_values and edges differ in length")
-    count = int(stats.get("count", 0))
-    return Summary(
-        count=count,
-        min=float(stats.get("min", 0.0)),
-        max=float(stats.get("max", 0.0)),
-        mean=float(stats.get("mean", 0.0)),
-        median=float(stats.get("median", 0.0)),
-        std=float(stats.get("std", 0.0)),
-        edge_names=binning.baseline_edge_names,
-        aggregated_values=values,
-        aggregation=aggregation,
-        binning=binning,
-        counts=_counts_from(values, count, aggregation),
-        is_baseline=True,
-        start=_parse_time(data.get("start")),
-        end=_parse_time(data.get("end")),
-    )
+    return _stored_baseline(data, data.get("statistics") or {}, binning, binning.baseline_edge_names, values)
 
 
 def summary_from_v1(data: Mapping[str, Any], bin_mode: str | BinMode = BinMode.QUANTILE) -> Summary:
@@ -707,19 +687,30 @@ def summary_from_v1(data: Mapping[str, Any], bin_mode: str | BinMode = BinMode.Q
     num_bins = len(edges) - int(left) - int(right)
     labels = tuple(names) if names else tuple(edge_name(e) for e in edges)
     binning = Binning(parse_bin_mode(bin_mode), num_bins, edges, left, right, labels, labels)
-    aggregation = parse_aggregation(data.get("aggregation", "Density"))
     values = tuple(_parse_edge(v) for v in data["aggregated_values"])
-    if len(values) != len(edges):
+    return _stored_baseline(data, data, binning, labels, values)
+
+
+def _stored_baseline(
+    data: Mapping[str, Any],
+    stats: Mapping[str, Any],
+    binning: Binning,
+    edge_names: tuple[str, ...],
+    values: tuple[Any, ...],
+) -> Summary:
+    """A baseline Summary from a stored summary's statistics, bins and aggregated values."""
+    if len(values) != len(binning.edges):
         raise ValueError("aggregated_values and edges differ in length")
-    count = int(data.get("count", 0))
+    aggregation = parse_aggregation(data.get("aggregation", "Density"))
+    count = int(stats.get("count", 0))
     return Summary(
         count=count,
-        min=float(data.get("min", 0.0)),
-        max=float(data.get("max", 0.0)),
-        mean=float(data.get("mean", 0.0)),
-        median=float(data.get("median", 0.0)),
-        std=float(data.get("std", 0.0)),
-        edge_names=labels,
+        min=float(stats.get("min", 0.0)),
+        max=float(stats.get("max", 0.0)),
+        mean=float(stats.get("mean", 0.0)),
+        median=float(stats.get("median", 0.0)),
+        std=float(stats.get("std", 0.0)),
+        edge_names=edge_names,
         aggregated_values=values,
         aggregation=aggregation,
         binning=binning,
