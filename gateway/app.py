@@ -24,8 +24,6 @@ from gateway.proxy import Proxy, Route
 from gateway.violations import DriftReport
 
 log = logging.getLogger("mlops_gateway")
-CONTRACT_KEY = web.AppKey("contract", Contract)
-PROXY_KEY = web.AppKey("proxy", Proxy)
 
 
 def bind_routes(
@@ -78,8 +76,6 @@ def build_app(config: GatewayConfig) -> web.Application:
         config.limits,
     )
     app = web.Application(middlewares=[_last_resort], client_max_size=config.limits.max_json_body_bytes)
-    app[CONTRACT_KEY] = contract
-    app[PROXY_KEY] = proxy
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
