@@ -42,6 +42,8 @@ def _upload_fields(fields: Mapping[str, Any]) -> tuple[int, str, str]:
         raise ApiError(400, "a model name is required (a name field, or name in the metadata object)")
     if isinstance(workspace, str) and workspace.isascii() and workspace.isdigit():
         workspace = int(workspace)
+    elif isinstance(workspace, float) and workspace.is_integer():
+        workspace = int(workspace)  # JSON integers past 64 bits parse as floats
     if not isinstance(workspace, int) or isinstance(workspace, bool):
         raise ApiError(400, "workspace_id (a field, or in the metadata object) must be a numerical id")
     if visibility not in (None, *VISIBILITIES):

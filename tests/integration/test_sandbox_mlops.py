@@ -499,3 +499,15 @@ async def test_client_request_shapes(
         f"{sandbox.url}/v1/api/features/list", headers={"Authorization": f"Bearer {api.token}"}
     ) as response:
         assert response.status == 200
+
+
+async def test_upload_metadata_with_an_integer_past_64_bits_is_an_unknown_workspace(api: SpecClient) -> None:
+    form = aiohttp.FormData()
+    form.add_field(
+        "metadata",
+        '{"name": "m", "workspace_id": -10898736933772066546960564224}',
+        content_type="application/json",
+    )
+    form.add_field("file", b"model", filename="m.onnx")
+    answer = await api.post("/v1/api/models/upload", data=form)
+    assert answer.status == 404, answer.body
