@@ -37,7 +37,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 __all__ = [
     "PSI_ZERO_SUBSTITUTE",
@@ -118,24 +118,28 @@ def parse_metric(name: str | Metric) -> Metric:
         raise ValueError(f"unknown metric: {name!r}") from None
 
 
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _parse_member(enum: type[_E], name: str | _E, what: str) -> _E:
+    """The member of `enum` whose value is `name`, compared case-insensitively."""
+    if isinstance(name, enum):
+        return name
+    wanted = name.strip().lower()
+    for member in enum:
+        if member.value.lower() == wanted:
+            return member
+    raise ValueError(f"unknown {what}: {name!r}")
+
+
 def parse_bin_mode(name: str | BinMode) -> BinMode:
     """Accept 'Quantile', 'Equal', 'Provided' or 'None' (case-insensitive)."""
-    if isinstance(name, BinMode):
-        return name
-    for mode in BinMode:
-        if mode.value.lower() == name.strip().lower():
-            return mode
-    raise ValueError(f"unknown bin mode: {name!r}")
+    return _parse_member(BinMode, name, "bin mode")
 
 
 def parse_aggregation(name: str | Aggregation) -> Aggregation:
     """Accept 'Density', 'Cumulative' or 'Edges' (case-insensitive)."""
-    if isinstance(name, Aggregation):
-        return name
-    for agg in Aggregation:
-        if agg.value.lower() == name.strip().lower():
-            return agg
-    raise ValueError(f"unknown aggregation: {name!r}")
+    return _parse_member(Aggregation, name, "aggregation")
 
 
 # --------------------------------------------------------------------------- statistics
