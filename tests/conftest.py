@@ -1,5 +1,5 @@
 """Shared fixtures: the compiled contract, a real sandbox on 127.0.0.1, an HTTP session, and a
-spec-checking client of the sandbox holding an admin token (helpers in tests/sandbox_client.py)."""
+spec-checking client of the sandbox holding an admin token (helpers in tests/support/sandbox.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from gateway.contract import Contract
 from sandbox.app import default_contract
 from sandbox.server import SandboxServer, start_sandbox
-from tests.sandbox_client import SpecClient, password_token, sandbox_settings
+from tests.support.sandbox import SpecClient, password_token, sandbox_settings
 
 
 @pytest.fixture(scope="session")

@@ -3,14 +3,13 @@ documented example - each of which validates, and each mutation of which is reje
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import schemathesis
 import yaml
 from openapi_spec_validator import validate
 
-from tests.seed_examples import (
+from tests.support import ROOT
+from tests.support.seed_examples import (
     SEED_EXAMPLES,
     SeedExample,
     fast_path_verdict,
@@ -18,7 +17,7 @@ from tests.seed_examples import (
     openapi_core_verdict,
 )
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
+SPEC_PATH = ROOT / "spec" / "openapi.yaml"
 
 DOCUMENTED_OPERATIONS = {
     "users_query": "/v1/api/users/query",

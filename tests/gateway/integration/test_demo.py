@@ -5,14 +5,12 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from pathlib import Path
 
 import aiohttp
 
 from benchmarks.processes import free_port
 from gateway.demo import DEMO_TEAM_KEY
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
 
 
 async def _banner(stream: asyncio.StreamReader) -> str:

@@ -13,10 +13,9 @@ import pytest
 from gateway.contract import Contract
 from sandbox.faults import Fault
 from sandbox.server import SandboxServer, start_sandbox
-from tests.conformance.conftest import sandbox_argv
-from tests.sandbox_client import sandbox_settings
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
+from tests.support.conformance import sandbox_argv
+from tests.support.sandbox import sandbox_settings
 
 
 async def pytest_conformance(*argv: str) -> tuple[int, str]:

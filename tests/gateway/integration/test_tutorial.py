@@ -11,9 +11,9 @@ from gateway.contract import Contract
 from gateway.demo import sandbox_upstreams
 from sandbox.context import REALM
 from sandbox.server import SandboxServer
-from tests.gateway_harness import TEAM_KEY, running_gateway
-from tests.sandbox_client import SpecClient, password_token
-from tests.tutorial import run_tutorial
+from tests.support.gateway import TEAM_KEY, running_gateway
+from tests.support.sandbox import SpecClient, password_token
+from tests.support.tutorial import run_tutorial
 
 
 async def test_tutorial_against_the_sandbox(

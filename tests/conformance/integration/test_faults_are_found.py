@@ -16,8 +16,8 @@ import pytest
 from gateway.contract import Contract
 from sandbox.faults import Fault
 from sandbox.server import SandboxServer, start_sandbox
-from tests.conformance.conftest import describe, run_suite, sandbox_argv
-from tests.sandbox_client import sandbox_settings
+from tests.support.conformance import describe, run_suite, sandbox_argv
+from tests.support.sandbox import sandbox_settings
 
 
 @dataclass(frozen=True, slots=True)

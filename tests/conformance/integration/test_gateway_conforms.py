@@ -11,8 +11,8 @@ from gateway.config import GatewayConfig, TeamConfig, ValidationConfig
 from gateway.contract import Contract
 from gateway.demo import sandbox_upstreams
 from sandbox.server import SandboxServer
-from tests.conformance.conftest import assert_conforms, run_suite
-from tests.gateway_harness import TEAM_KEY, running_gateway
+from tests.support.conformance import assert_conforms, run_suite
+from tests.support.gateway import TEAM_KEY, running_gateway
 
 
 def gateway_for(sandbox: SandboxServer) -> GatewayConfig:

@@ -14,7 +14,7 @@ import aiohttp
 import orjson
 
 from sandbox.seed import HOUSEPRICE_PIPELINE, HOUSEPRICE_WORKSPACE, OPENLAYER_TESTS
-from tests.sandbox_client import Answer, SpecClient
+from tests.support.sandbox import Answer, SpecClient
 
 NEW_USER = "new.user@example.com"
 MODEL_BYTES = bytes(range(256)) * 64

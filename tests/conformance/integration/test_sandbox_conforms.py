@@ -1,6 +1,6 @@
 """The fault-free sandbox conforms: every operation (writes included), every phase, stateful
 links followed, with the default number of examples, and nothing is reported (but the known
-sandbox bugs, see conftest.py)."""
+sandbox bugs, see tests/support/conformance.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 from gateway.contract import Contract
 from sandbox.server import SandboxServer
-from tests.conformance.conftest import assert_conforms, run_suite, sandbox_argv
+from tests.support.conformance import assert_conforms, run_suite, sandbox_argv
 
 
 async def test_every_operation_conforms(sandbox: SandboxServer, contract: Contract) -> None:

@@ -10,8 +10,8 @@ from gateway.config import GatewayConfig, TeamConfig
 from gateway.demo import sandbox_upstreams
 from sandbox.seed import OPENLAYER_TESTS
 from sandbox.server import SandboxServer
-from tests.clients.official import wallaroo_generated_client
-from tests.gateway_harness import TEAM_KEY, running_gateway
+from tests.support.gateway import TEAM_KEY, running_gateway
+from tests.support.official_clients import wallaroo_generated_client
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 
 from gateway.config import DirectionPolicy, LimitsConfig, Timeouts, ValidationConfig
 from sandbox.canned import CannedReply, CannedUpstream, start_canned
-from tests.gateway_harness import (
+from tests.support.gateway import (
     AUTH,
     JSON_AUTH,
     OPENLAYER_KEY,

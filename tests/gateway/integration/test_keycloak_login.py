@@ -14,7 +14,7 @@ from gateway.credentials.keycloak import KeycloakLogin, TokenGrant
 from gateway.problems import UPSTREAM_AUTH_FAILED, ProblemError
 from sandbox.context import REALM
 from sandbox.server import start_sandbox
-from tests.sandbox_client import sandbox_settings
+from tests.support.sandbox import sandbox_settings
 
 
 class FakeClock:

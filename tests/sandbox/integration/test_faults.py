@@ -22,8 +22,8 @@ from sandbox.fault_middleware import FAULT_HEADER
 from sandbox.faults import DESCRIPTIONS, Fault
 from sandbox.seed import HOUSEPRICE_MODEL, HOUSEPRICE_PIPELINE, HOUSEPRICE_WORKSPACE
 from sandbox.server import SandboxServer, start_sandbox
-from tests.sandbox_client import password_token, sandbox_settings
-from tests.tutorial import ASSAY
+from tests.support.sandbox import password_token, sandbox_settings
+from tests.support.tutorial import ASSAY
 
 FAULT_URL = "/_sandbox/fault"
 

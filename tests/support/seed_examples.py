@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -20,8 +19,8 @@ from openapi_core.testing import MockRequest, MockResponse
 from urllib3 import encode_multipart_formdata
 
 from gateway.contract import Contract, json_pointer
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SEED_DIR = ROOT / "tests" / "data" / "seed_examples"
 SPEC_PATH = ROOT / "spec" / "openapi.yaml"
 PATH_EXAMPLES = {"deployment": "modeldeploy-15", "testId": "182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e"}

@@ -10,8 +10,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+from tests.support import ROOT
+
 WALLAROO_VERSION = "2026.1.3"
-CACHE = Path(__file__).resolve().parents[2] / ".cache" / "official-clients"
+CACHE = ROOT / ".cache" / "official-clients"
 PACKAGE = "wallaroo_ml_ops_api_client"
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from gateway.cli import main
 from gateway.config import ConfigError, load_config, parse_config
+from tests.support import ROOT
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "gateway.example.yaml"
+EXAMPLE = ROOT / "deploy" / "gateway.example.yaml"
 MINIMAL = {
     "upstreams": [
         {"name": "w", "base_url": "http://127.0.0.1:9000", "paths": ["/v1/api/", "/v2/api/", "/v1/tests/"]}

@@ -18,7 +18,7 @@ import pytest
 
 from gateway.contract import Contract
 from sandbox.server import SandboxServer, start_sandbox
-from tests.sandbox_client import SpecClient, password_token, sandbox_settings
+from tests.support.sandbox import SpecClient, password_token, sandbox_settings
 
 MODEL_BYTES = bytes(range(256)) * 1000 + b"model tail"
 ROW = [0.5, -1.25, 3.0, 0.0, 2.5]

@@ -17,8 +17,8 @@ from gateway.contract import Contract
 from sandbox.context import REALM
 from sandbox.faults import Fault
 from sandbox.server import SandboxServer, start_sandbox
-from tests.conformance.conftest import sandbox_argv
-from tests.sandbox_client import sandbox_settings
+from tests.support.conformance import sandbox_argv
+from tests.support.sandbox import sandbox_settings
 
 QUICK = ("--max-examples", "2", "--seed", "5")
 

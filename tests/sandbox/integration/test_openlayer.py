@@ -7,7 +7,7 @@ import aiohttp
 from gateway.contract import Contract
 from sandbox.seed import OPENLAYER_TESTS
 from sandbox.server import SandboxServer
-from tests.sandbox_client import SpecClient
+from tests.support.sandbox import SpecClient
 
 TEST = OPENLAYER_TESTS[0]
 WINDOW = {"startTimestamp": 1699920000, "endTimestamp": 1700006400}

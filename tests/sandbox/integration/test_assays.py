@@ -20,7 +20,7 @@ import pytest
 from gateway.contract import Contract
 from sandbox.assay_math import score, status, summarize_baseline, summarize_window, summary_to_v2
 from sandbox.server import start_sandbox
-from tests.sandbox_client import SpecClient, password_token, sandbox_settings
+from tests.support.sandbox import SpecClient, password_token, sandbox_settings
 
 BASELINE_START = datetime(2023, 1, 1, 5, tzinfo=UTC)
 DAY = timedelta(days=1)
