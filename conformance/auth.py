@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 from conformance.errors import UsageProblem
 from conformance.settings import Credentials
+from gateway.credentials.errors import CredentialsUnavailable
 from gateway.credentials.keycloak import KeycloakLogin, TokenGrant
-from gateway.problems import ProblemError
 
 #: The spec's security schemes that the credential options feed.
 TOKEN_SCHEME = "wallarooBearer"
@@ -55,8 +55,8 @@ class _ManagedToken:
     def __call__(self) -> str:
         try:
             return self._loop.run(self._login.token(), LOGIN_TIMEOUT + 5)
-        except ProblemError as exc:
-            raise UsageProblem(f"cannot log in at {self._login.grant.token_url}: {exc.detail}") from None
+        except CredentialsUnavailable as exc:
+            raise UsageProblem(f"cannot log in at {self._login.grant.token_url}: {exc}") from None
 
     def close(self) -> None:
         try:

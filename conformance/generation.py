@@ -29,7 +29,7 @@ from typing import Any
 from schemathesis.core import NotSet
 from schemathesis.transport.serialization import serialize_binary
 
-from gateway.contract import BINARY, JSON, MULTIPART, Contract, Operation
+from gateway.contract import BodyKind, Contract, Operation
 
 _UNSAFE_NAME_CHARACTERS = frozenset(chr(c) for c in range(32)) | {'"', "\\", "\x7f"}
 
@@ -42,7 +42,7 @@ def _contract_operation(contract: Contract, case: Any) -> Operation | None:
 
 def _is_multipart(operation: Operation, case: Any) -> bool:
     media = operation.request_media.find(case.media_type)
-    return media is not None and media.kind == MULTIPART and isinstance(case.body, dict)
+    return media is not None and media.kind is BodyKind.MULTIPART and isinstance(case.body, dict)
 
 
 def _has_lone_surrogate(value: Any) -> bool:
@@ -86,13 +86,13 @@ def contract_accepts(operation: Operation, case: Any) -> bool:
     media = operation.request_media.find(case.media_type) if case.media_type else None
     if media is None:
         return True
-    if media.kind == BINARY:
+    if media.kind is BodyKind.BINARY:
         return not operation.body_required or serialize_binary(case.body) != b""
     if media.validator is None:
         return True
-    if media.kind == JSON:
+    if media.kind is BodyKind.JSON:
         return media.validator.is_valid(case.body)
-    if media.kind == MULTIPART and isinstance(case.body, dict):
+    if media.kind is BodyKind.MULTIPART and isinstance(case.body, dict):
         fields = {name: "<file>" if name in media.file_fields else value for name, value in case.body.items()}
         return media.validator.is_valid(fields)
     return True

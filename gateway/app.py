@@ -2,7 +2,8 @@
 
 Nothing else lives here: each part is built once at start-up (the spec compiled, every operation
 bound to its upstream and policies), and the app only adds the gateway's own endpoints:
-/healthz, /readyz, /metrics and /_gateway/violations.
+/healthz, /readyz, /metrics and /_gateway/violations. The request pipeline's stages are built
+here and handed to the proxy handler, which runs them in order.
 """
 
 from __future__ import annotations
@@ -12,42 +13,29 @@ import logging
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
-from gateway.config import ConfigError, GatewayConfig
+from gateway.config import GatewayConfig
 from gateway.contract import Contract
 from gateway.credentials.inbound import KeyRing
 from gateway.credentials.upstream import credentials_for
-from gateway.forward import UpstreamClient
+from gateway.drift import DriftReport
 from gateway.metrics import GatewayMetrics
-from gateway.problems import INTERNAL_ERROR, UNAUTHENTICATED, ProblemError, problem_response
-from gateway.proxy import Proxy, Route
-from gateway.violations import DriftReport
+from gateway.pipeline.accounting import Accounting
+from gateway.pipeline.forward import Forward
+from gateway.pipeline.handler import Proxy
+from gateway.pipeline.identify import Identify
+from gateway.pipeline.request_check import RequestCheck
+from gateway.pipeline.response_check import ResponseCheck
+from gateway.pipeline.routes import bind_routes
+from gateway.problems import ProblemError, ProblemKind, problem_response
+from gateway.upstream.client import UpstreamClient
 
 log = logging.getLogger("mlops_gateway")
 
 
-def bind_routes(
-    contract: Contract, config: GatewayConfig, upstreams: dict[str, UpstreamClient]
-) -> dict[str, Route]:
-    """Every operation to the upstream with the longest matching path prefix, and its policies."""
-    prefixes = sorted(
-        ((prefix, u.name) for u in config.upstreams for prefix in u.paths), key=lambda p: -len(p[0])
-    )
-    routes = {}
-    for op_id, op in contract.operations.items():
-        name = next((n for prefix, n in prefixes if op.path_template.startswith(prefix)), None)
-        if name is None:
-            raise ConfigError("upstreams", f"no upstream's paths cover {op.path_template} ({op_id})")
-        policy = config.validation.for_operation(op_id)
-        routes[op_id] = Route(op, upstreams[name], policy.request, policy.response)
-    unknown = set(config.validation.overrides) - set(contract.operations)
-    if unknown:
-        raise ConfigError("validation.overrides", f"unknown operationId(s): {', '.join(sorted(unknown))}")
-    return routes
-
-
 @web.middleware
-async def _last_resort(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def _last_resort(request: web.Request, handler: Handler) -> web.StreamResponse:
     """A bug must still answer problem+json, never a stack trace."""
     try:
         return await handler(request)
@@ -55,7 +43,7 @@ async def _last_resort(request: web.Request, handler: web.Handler) -> web.Stream
         raise
     except Exception:
         log.exception("unhandled error", extra={"path": request.path})
-        error = ProblemError(INTERNAL_ERROR, "the gateway failed to handle this request")
+        error = ProblemError(ProblemKind.INTERNAL_ERROR, "the gateway failed to handle this request")
         return problem_response(error, instance=request.path, request_id=None)
 
 
@@ -66,14 +54,13 @@ def build_app(config: GatewayConfig) -> web.Application:
     metrics.spec_operations.set(len(contract.operations))
     keyring = KeyRing(config.teams)
     drift = DriftReport()
+    accounting = Accounting(metrics, drift)
     proxy = Proxy(
-        contract,
-        bind_routes(contract, config, upstreams),
-        keyring,
-        metrics,
-        drift,
-        config.validation,
-        config.limits,
+        Identify(contract, bind_routes(contract, config, upstreams), keyring),
+        RequestCheck(config.limits, accounting),
+        Forward(accounting),
+        ResponseCheck(config.validation, accounting),
+        accounting,
     )
     app = web.Application(middlewares=[_last_resort], client_max_size=config.limits.max_json_body_bytes)
 
@@ -100,7 +87,7 @@ def build_app(config: GatewayConfig) -> web.Application:
 
     async def violations(request: web.Request) -> web.Response:
         if keyring.identify(request.headers) is None:
-            error = ProblemError(UNAUTHENTICATED, "the drift report needs a gateway key")
+            error = ProblemError(ProblemKind.UNAUTHENTICATED, "the drift report needs a gateway key")
             return problem_response(error, instance=request.path, request_id=None)
         return web.Response(body=orjson.dumps(drift.snapshot()), content_type="application/json")
 

@@ -14,7 +14,6 @@ import yaml
 from openapi_spec_validator import validate as validate_spec
 
 from conformance import cli as conformance_cli
-from gateway.app import bind_routes
 from gateway.config import (
     ConfigError,
     GatewayConfig,
@@ -22,9 +21,10 @@ from gateway.config import (
 )
 from gateway.contract import DEFAULT_SPEC_PATH, Contract, ContractError
 from gateway.credentials.upstream import NoCredentials
-from gateway.forward import UpstreamClient
 from gateway.logs import configure_logging
+from gateway.pipeline.routes import bind_routes
 from gateway.server import start_gateway
+from gateway.upstream.client import UpstreamClient
 
 
 async def _wait_for_stop() -> None:

@@ -12,16 +12,32 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import yaml
 
-from gateway.contract import DEFAULT_SPEC_PATH
 
-POLICIES = ("enforce", "report", "off")
-AUTH_MODES = ("static", "keycloak", "passthrough", "none")
+class Policy(StrEnum):
+    """How strictly one direction of an operation is checked against the contract."""
+
+    ENFORCE = "enforce"  # refuse: 400 for a request, 502 invalid-response for an answer
+    REPORT = "report"  # pass it on, but count, log and add a violations header
+    OFF = "off"  # not checked at all
+
+
+class AuthMode(StrEnum):
+    """How the gateway authenticates to an upstream (see `UpstreamAuth`)."""
+
+    STATIC = "static"
+    KEYCLOAK = "keycloak"
+    PASSTHROUGH = "passthrough"
+    NONE = "none"
+
+
+_Choice = TypeVar("_Choice", bound=StrEnum)
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*$", re.IGNORECASE)
 _UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 10**6, "mib": 2**20, "gb": 10**9, "gib": 2**30}
@@ -51,7 +67,7 @@ class UpstreamAuth:
     login (password grant when a username is given, else client credentials; refreshed before
     expiry), the client's own Authorization header (passthrough), or nothing."""
 
-    mode: str = "none"
+    mode: AuthMode = AuthMode.NONE
     token: str | None = field(default=None, repr=False)
     token_url: str | None = None
     client_id: str | None = None
@@ -80,14 +96,14 @@ class TeamConfig:
 
 @dataclass(frozen=True, slots=True)
 class DirectionPolicy:
-    request: str = "enforce"
-    response: str = "report"
+    request: Policy = Policy.ENFORCE
+    response: Policy = Policy.REPORT
 
 
 @dataclass(frozen=True, slots=True)
 class ValidationConfig:
-    request: str = "enforce"
-    response: str = "report"
+    request: Policy = Policy.ENFORCE
+    response: Policy = Policy.REPORT
     overrides: Mapping[str, DirectionPolicy] = field(default_factory=dict)
     max_response_bytes: int = 4 * 2**20
 
@@ -107,7 +123,7 @@ class LimitsConfig:
 class GatewayConfig:
     host: str = "127.0.0.1"
     port: int = 8080
-    spec_path: Path = DEFAULT_SPEC_PATH
+    spec_path: Path | None = None  # None: the spec packaged with the gateway
     upstreams: tuple[UpstreamConfig, ...] = ()
     teams: tuple[TeamConfig, ...] = ()
     validation: ValidationConfig = ValidationConfig()
@@ -138,7 +154,7 @@ def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = N
     _known(root, "", {"listen", "spec", "upstreams", "teams", "validation", "limits", "log_level"})
     listen = _mapping(root.get("listen", {}), "listen")
     _known(listen, "listen", {"host", "port"})
-    spec_path = DEFAULT_SPEC_PATH
+    spec_path: Path | None = None
     if "spec" in root:
         spec_path = Path(_string(root["spec"], "spec"))
         if not spec_path.is_absolute() and base_dir is not None:
@@ -221,11 +237,11 @@ def _upstream(raw: Any, key: str) -> UpstreamConfig:
             "refresh_margin",
         },
     )
-    mode = _choice(auth.get("mode", "none"), f"{key}.auth.mode", AUTH_MODES)
+    mode = _choice(auth.get("mode", "none"), f"{key}.auth.mode", AuthMode)
     token = auth.get("token")
-    if mode == "static" and not token:
+    if mode is AuthMode.STATIC and not token:
         raise ConfigError(f"{key}.auth.token", "a static token is required when auth.mode is static")
-    if mode == "keycloak":
+    if mode is AuthMode.KEYCLOAK:
         for name in ("token_url", "client_id"):
             _string(auth.get(name), f"{key}.auth.{name}")
         if ("username" in auth) != ("password" in auth):
@@ -272,15 +288,15 @@ def _team(raw: Any, key: str) -> TeamConfig:
 def _validation(raw: Any, key: str) -> ValidationConfig:
     data = _mapping(raw, key)
     _known(data, key, {"request", "response", "overrides", "max_response_bytes"})
-    request = _choice(data.get("request", "enforce"), f"{key}.request", POLICIES)
-    response = _choice(data.get("response", "report"), f"{key}.response", POLICIES)
+    request = _choice(data.get("request", "enforce"), f"{key}.request", Policy)
+    response = _choice(data.get("response", "report"), f"{key}.response", Policy)
     overrides = {}
     for op_id, item in _mapping(data.get("overrides", {}), f"{key}.overrides").items():
         sub = _mapping(item, f"{key}.overrides.{op_id}")
         _known(sub, f"{key}.overrides.{op_id}", {"request", "response"})
         overrides[str(op_id)] = DirectionPolicy(
-            _choice(sub.get("request", request), f"{key}.overrides.{op_id}.request", POLICIES),
-            _choice(sub.get("response", response), f"{key}.overrides.{op_id}.response", POLICIES),
+            _choice(sub.get("request", request), f"{key}.overrides.{op_id}.request", Policy),
+            _choice(sub.get("response", response), f"{key}.overrides.{op_id}.response", Policy),
         )
     return ValidationConfig(
         request=request,
@@ -374,10 +390,11 @@ def _number(value: Any, key: str) -> float:
     return float(value)
 
 
-def _choice(value: Any, key: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ConfigError(key, f"must be one of {', '.join(allowed)}, not {value!r}")
-    return str(value)
+def _choice(value: Any, key: str, allowed: type[_Choice]) -> _Choice:
+    try:
+        return allowed(value)
+    except ValueError:
+        raise ConfigError(key, f"must be one of {', '.join(allowed)}, not {value!r}") from None
 
 
 def _size(value: Any, key: str) -> int:

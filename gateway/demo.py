@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from gateway.config import GatewayConfig, TeamConfig, UpstreamAuth, UpstreamConfig
+from gateway.config import AuthMode, GatewayConfig, TeamConfig, UpstreamAuth, UpstreamConfig
 from gateway.server import start_gateway
 from sandbox.server import SandboxServer, start_sandbox
 from sandbox.settings import SandboxSettings
@@ -18,14 +18,14 @@ def sandbox_upstreams(sandbox: SandboxServer) -> tuple[UpstreamConfig, UpstreamC
     """The two upstreams as the sandbox serves them, with the credentials a gateway needs."""
     settings = sandbox.settings
     login = UpstreamAuth(
-        "keycloak",
+        AuthMode.KEYCLOAK,
         token_url=sandbox.token_url,
         client_id=settings.client_id,
         client_secret=settings.client_secret,
         username=settings.admin_email,
         password=settings.admin_password,
     )
-    openlayer_key = UpstreamAuth("static", settings.openlayer_api_keys[0])
+    openlayer_key = UpstreamAuth(AuthMode.STATIC, settings.openlayer_api_keys[0])
     return (
         UpstreamConfig("wallaroo", sandbox.url, ("/v1/api/", "/v2/api/"), auth=login),
         UpstreamConfig("openlayer", sandbox.url, ("/v1/tests/",), auth=openlayer_key),

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from gateway.contract import JSON, Contract, MediaTypeSpec, Operation, json_pointer
+from gateway.contract import BodyKind, Contract, MediaTypeSpec, Operation, json_pointer
 from sandbox.faults import Fault
 
 MAX_NODES = 500  # nodes of one body looked at
@@ -193,7 +193,7 @@ class BodyFaults:
     def _json_media(operation: Operation, status: int, content_type: str | None) -> MediaTypeSpec | None:
         table = operation.response_media(status)
         media = table.find(content_type or "application/json") if table is not None else None
-        return media if media is not None and media.kind == JSON and media.validator else None
+        return media if media is not None and media.kind is BodyKind.JSON and media.validator else None
 
     # -- faults ----------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ import orjson
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from gateway.contract import JSON, Operation, media_kind
+from gateway.contract import BodyKind, Operation, media_kind
 from sandbox.context import OPERATION, body
 from sandbox.fault_bodies import BodyFaults, JsonPath
 from sandbox.faults import Fault, FaultSwitch
@@ -119,7 +119,7 @@ class _Rewriter:
         return marked(_raw(_body(response), response.status, wrong), Fault.WRONG_CONTENT_TYPE)
 
     def _malformed_json(self, operation: Operation, response: web.Response) -> web.Response:
-        if media_kind(response.content_type) != JSON:
+        if media_kind(response.content_type) is not BodyKind.JSON:
             return response
         broken = truncated_json(_body(response))
         return marked(_raw(broken, response.status, response.content_type), Fault.MALFORMED_JSON)

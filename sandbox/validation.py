@@ -26,8 +26,7 @@ from aiohttp import BodyPartReader, web
 from aiohttp.typedefs import Handler, Middleware
 
 from gateway.contract import (
-    JSON,
-    MULTIPART,
+    BodyKind,
     Contract,
     MediaTypeSpec,
     Operation,
@@ -151,9 +150,9 @@ class _BodyDecoder:
             expected = ", ".join(operation.request_media.keys)
             raise ApiError(400, f"unsupported Content-Type {content_type!r}; expected {expected}")
         request[MEDIA_TYPE] = media.media_type
-        if media.kind == JSON:
+        if media.kind is BodyKind.JSON:
             await self.json(request, media.validator, operation.body_required)
-        elif media.kind == MULTIPART:
+        elif media.kind is BodyKind.MULTIPART:
             await self.form(request, media)
         else:
             await self.raw(request)

@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from gateway.problems import UPSTREAM_AUTH_FAILED, ProblemError
+from gateway.credentials.errors import CredentialsUnavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,6 @@ class TokenGrant:
     client_secret: str | None = field(default=None, repr=False)
     username: str | None = None
     password: str | None = field(default=None, repr=False)
-    scope: str | None = None
 
     @property
     def grant_type(self) -> str:
@@ -76,8 +75,8 @@ class KeycloakLogin:
         async with self._lock:  # one exchange in flight; the others reuse its result
             current = self._token
             if current is None or current.expires_at - self.refresh_margin <= self._clock():
-                self._token = await self._renew(current)
-            return self._token.access
+                current = self._token = await self._renew(current)
+            return current.access
 
     async def close(self) -> None:
         if self._session is not None:
@@ -92,13 +91,11 @@ class KeycloakLogin:
                 )
                 self.refreshes += 1
                 return token
-            except ProblemError:
+            except CredentialsUnavailable:
                 pass  # the refresh token was revoked or rotated away: log in again
         form = {"grant_type": self.grant.grant_type}
         if self.grant.username is not None:
             form.update(username=self.grant.username, password=self.grant.password or "")
-        if self.grant.scope:
-            form["scope"] = self.grant.scope
         token = await self._exchange(form)
         self.logins += 1
         return token
@@ -118,13 +115,13 @@ class KeycloakLogin:
                 body: Any = await response.json(content_type=None)
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise ProblemError(
-                UPSTREAM_AUTH_FAILED, f"the token endpoint did not answer usably ({type(exc).__name__})"
+            raise CredentialsUnavailable(
+                f"the token endpoint did not answer usably ({type(exc).__name__})"
             ) from None
         if status != 200 or not isinstance(body, dict) or "access_token" not in body:
             error = body.get("error", "unknown_error") if isinstance(body, dict) else "unknown_error"
-            raise ProblemError(
-                UPSTREAM_AUTH_FAILED, f"the token endpoint refused the {form['grant_type']} grant: {error}"
+            raise CredentialsUnavailable(
+                f"the token endpoint refused the {form['grant_type']} grant: {error}"
             )
         refresh_in = float(body.get("refresh_expires_in") or 0)
         return _Token(

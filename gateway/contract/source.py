@@ -1,0 +1,29 @@
+"""Where the spec comes from: the packaged `spec/openapi.yaml` by default, or a file the config
+names, read as YAML once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gateway.contract.errors import ContractError
+
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
+
+
+def read_spec(path: str | Path | None = None) -> dict[str, Any]:
+    """The OpenAPI document at `path` (the packaged spec when None), checked to have paths."""
+    path = DEFAULT_SPEC_PATH if path is None else Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ContractError(f"cannot read spec {path}: {exc.strerror}") from exc
+    try:
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise ContractError(f"spec {path} is not valid YAML: {exc}") from exc
+    if not isinstance(document, dict) or "paths" not in document:
+        raise ContractError(f"spec {path} has no paths")
+    return document

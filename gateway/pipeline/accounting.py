@@ -1,0 +1,79 @@
+"""Stage 5, accounting: what the gateway keeps of each request - its metrics, contract violations
+in the drift report and the metrics, and one JSON access-log line.
+
+Violations are recorded by the checking stages as they are found (`record_violations`); the rest
+once the answer is settled (`finish`). Only bounded labels and fields the gateway chooses are
+written: never headers or bodies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from gateway.contract import Violation
+from gateway.drift import DriftReport
+from gateway.metrics import UNMATCHED, GatewayMetrics
+from gateway.pipeline.exchange import Exchange
+
+access_log = logging.getLogger("mlops_gateway.access")
+contract_log = logging.getLogger("mlops_gateway.contract")
+
+
+class Accounting:
+    """Counts, reports and logs requests and the violations found in them."""
+
+    def __init__(self, metrics: GatewayMetrics, drift: DriftReport) -> None:
+        self.metrics = metrics
+        self.drift = drift
+
+    def record_violations(self, exchange: Exchange, direction: str, violations: Sequence[Violation]) -> None:
+        operation, request_id = exchange.operation, exchange.request_id
+        self.drift.record(operation, direction, violations, request_id)
+        for v in violations:
+            self.metrics.violations.labels(operation, direction, v.kind).inc()
+        contract_log.warning(
+            "contract violation",
+            extra={
+                "request_id": request_id,
+                "operation": operation,
+                "direction": direction,
+                "violations": [v.as_dict() for v in violations[:20]],
+            },
+        )
+
+    def unvalidated(self, exchange: Exchange, reason: str) -> None:
+        """A response passed through unchecked (`too_large`, `not_json`, `policy_off`)."""
+        self.metrics.unvalidated.labels(exchange.operation, reason).inc()
+
+    def upstream_answered(self, exchange: Exchange, seconds: float) -> None:
+        self.metrics.upstream_duration.labels(exchange.operation, exchange.upstream).observe(seconds)
+
+    def upstream_failed(self, exchange: Exchange, kind: str) -> None:
+        self.metrics.upstream_errors.labels(exchange.upstream, kind).inc()
+
+    def finish(self, request: web.Request, exchange: Exchange, elapsed: float) -> None:
+        m = self.metrics
+        m.requests.labels(
+            exchange.operation, request.method, str(exchange.status), exchange.team, exchange.upstream
+        ).inc()
+        m.request_duration.labels(exchange.operation, exchange.upstream).observe(elapsed)
+        if exchange.operation != UNMATCHED:
+            m.request_bytes.labels(exchange.operation).observe(exchange.request_bytes)
+            m.response_bytes.labels(exchange.operation).observe(exchange.response_bytes)
+        access_log.info(
+            "request",
+            extra={
+                "request_id": exchange.request_id,
+                "team": exchange.team,
+                "operation": exchange.operation,
+                "method": request.method,
+                "status": exchange.status,
+                "upstream": exchange.upstream,
+                "duration_ms": round(elapsed * 1000, 3),
+                "request_violations": exchange.request_violations,
+                "response_violations": exchange.response_violations,
+            },
+        )

@@ -1,0 +1,38 @@
+"""What one request accumulates on its way through the pipeline, for its answer, metrics and log
+line, and the headers the gateway itself adds to answers."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from gateway.metrics import UNMATCHED
+
+REQUEST_ID_HEADER = "X-Request-ID"
+VIOLATIONS_HEADER = "X-Gateway-Contract-Violations"
+REQUEST_VIOLATIONS_HEADER = "X-Gateway-Request-Violations"
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def request_id(offered: str | None) -> str:
+    """The client's X-Request-ID when it is safe to echo and log, else a fresh one."""
+    if offered and _REQUEST_ID.fullmatch(offered):
+        return offered
+    return uuid.uuid4().hex
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request's state: who, which operation and upstream, and what was counted."""
+
+    request_id: str
+    operation: str = UNMATCHED
+    upstream: str = "none"
+    team: str = "anonymous"
+    status: int = 500
+    request_violations: int = 0
+    response_violations: int = 0
+    request_bytes: int = 0
+    response_bytes: int = 0
+    streamed: bool = False  # response headers already sent: a failure can only cut the connection

@@ -1,0 +1,85 @@
+"""The edge of the pipeline: one handler for every spec operation, running the stages in order and
+answering every failure on the way as problem+json.
+
+Typed errors of the lower layers become problems here and only here: `UpstreamTimeout` is 504
+upstream-timeout, `UpstreamUnavailable` 502 upstream-unavailable, `CredentialsUnavailable` 502
+upstream-auth-failed. Once a streamed answer's headers are sent, a failure can only cut the
+connection.
+"""
+
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+from gateway.credentials.errors import CredentialsUnavailable
+from gateway.pipeline.accounting import Accounting
+from gateway.pipeline.exchange import REQUEST_ID_HEADER, REQUEST_VIOLATIONS_HEADER, Exchange, request_id
+from gateway.pipeline.forward import Forward
+from gateway.pipeline.identify import Identify
+from gateway.pipeline.request_check import RequestCheck
+from gateway.pipeline.response_check import ResponseCheck
+from gateway.problems import ProblemError, ProblemKind, problem_response
+from gateway.upstream.errors import UpstreamError, UpstreamTimeout
+
+
+class Proxy:
+    """Answers every request that is not one of the gateway's own endpoints."""
+
+    def __init__(
+        self,
+        identify: Identify,
+        request_check: RequestCheck,
+        forward: Forward,
+        response_check: ResponseCheck,
+        accounting: Accounting,
+    ) -> None:
+        self.identify = identify
+        self.request_check = request_check
+        self.forward = forward
+        self.response_check = response_check
+        self.accounting = accounting
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        exchange = Exchange(request_id(request.headers.get(REQUEST_ID_HEADER)))
+        self.accounting.metrics.in_flight.inc()
+        try:
+            response = await self._run(request, exchange)
+            exchange.status = response.status
+            if not exchange.streamed:
+                exchange.response_bytes = response.content_length or 0
+            return response
+        except (ProblemError, UpstreamError, CredentialsUnavailable) as failure:
+            problem = self._problem(failure, exchange)
+            if exchange.streamed:  # headers already sent: all that is left is to cut the connection
+                exchange.status = 502
+                raise
+            response = problem_response(problem, instance=request.path, request_id=exchange.request_id)
+            response.headers[REQUEST_ID_HEADER] = exchange.request_id
+            exchange.status = response.status
+            return response
+        finally:
+            self.accounting.metrics.in_flight.dec()
+            self.accounting.finish(request, exchange, time.perf_counter() - started)
+
+    async def _run(self, request: web.Request, exchange: Exchange) -> web.StreamResponse:
+        route, path_params = self.identify(request, exchange)
+        body = await self.request_check(request, route, path_params, exchange)
+        async with self.forward(request, route, body, exchange) as upstream:
+            response = await self.response_check(request, route, upstream, exchange)
+        if exchange.request_violations:
+            response.headers[REQUEST_VIOLATIONS_HEADER] = str(exchange.request_violations)
+        return response
+
+    def _problem(self, failure: Exception, exchange: Exchange) -> ProblemError:
+        """The problem a failure is answered with; upstream failures are also counted."""
+        if isinstance(failure, ProblemError):
+            return failure
+        if isinstance(failure, UpstreamError):
+            timeout = isinstance(failure, UpstreamTimeout)
+            self.accounting.upstream_failed(exchange, "timeout" if timeout else "unavailable")
+            kind = ProblemKind.UPSTREAM_TIMEOUT if timeout else ProblemKind.UPSTREAM_UNAVAILABLE
+            return ProblemError(kind, str(failure), upstream=failure.upstream)
+        return ProblemError(ProblemKind.UPSTREAM_AUTH_FAILED, str(failure), upstream=exchange.upstream)

@@ -1,0 +1,128 @@
+"""Stage 2, read and check the request: parameters, content type and body against the operation,
+by the route's request policy, before anything is sent upstream.
+
+JSON bodies are read whole (size-limited), parsed and validated. Multipart uploads have the form
+fields before the file part read and validated, then the whole body streams on, file included.
+Other bodies (octet-stream uploads) stream unread. `enforce` refuses a violating request with
+400/415 problem+json; `report` records the violations and forwards the request anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from gateway.config import LimitsConfig, Policy
+from gateway.contract import BodyKind, MediaTypeSpec, Violation
+from gateway.pipeline.accounting import Accounting
+from gateway.pipeline.client_body import read_body, stream_body
+from gateway.pipeline.exchange import Exchange
+from gateway.pipeline.multipart import MultipartPrefixError, boundary_of, read_form_prefix
+from gateway.pipeline.routes import Route
+from gateway.problems import ProblemError, ProblemKind
+from gateway.upstream.client import RequestBody
+
+
+class RequestCheck:
+    """Reads a request's body as its operation needs and settles its violations by policy."""
+
+    def __init__(self, limits: LimitsConfig, accounting: Accounting) -> None:
+        self.limits = limits
+        self.accounting = accounting
+
+    async def __call__(
+        self, request: web.Request, route: Route, path_params: dict[str, str], exchange: Exchange
+    ) -> RequestBody:
+        """The body to forward: bytes for JSON, a stream for uploads, None when there is none."""
+        op = route.operation
+        check = route.request_policy is not Policy.OFF
+        violations = op.parameter_violations(request.query, path_params) if check else []
+        content_type = request.headers.get("Content-Type")
+        if not request.body_exists:
+            if check and op.body_required:
+                detail = f"{op.operation_id} requires a body"
+                violations.append(Violation("body", "", "required", "a request body", "no body", detail))
+                self._settle(route, exchange, violations, ProblemKind.EMPTY_BODY, detail)
+            self._settle(route, exchange, violations)
+            return None
+        media = op.request_media.find(content_type)
+        if media is None and check and op.request_media:
+            accepted = ", ".join(op.request_media.keys)
+            detail = f"{op.operation_id} accepts {accepted}, not {content_type or 'no Content-Type'}"
+            violations.append(
+                Violation("header", "/Content-Type", "content-type", accepted, str(content_type), detail)
+            )
+            self._settle(route, exchange, violations, ProblemKind.UNSUPPORTED_MEDIA_TYPE, detail)
+        kind = media.kind if media is not None else BodyKind.BINARY
+        if kind is BodyKind.JSON:
+            raw = await read_body(request, self.limits.max_json_body_bytes, self.limits.client_idle_timeout)
+            if check and media is not None and media.validator is not None:
+                violations += self._json_violations(route, exchange, violations, media, raw)
+            self._settle(route, exchange, violations)
+            exchange.request_bytes = len(raw)
+            return raw
+        limit = self.limits.max_upload_bytes
+        if request.content_length is not None and request.content_length > limit:
+            raise ProblemError(ProblemKind.BODY_TOO_LARGE, f"the body is limited to {limit} bytes")
+        prefix = b""
+        if kind is BodyKind.MULTIPART and check and media is not None and media.validator is not None:
+            prefix, found = await self._form_violations(request, media, content_type)
+            violations += found
+        self._settle(route, exchange, violations)
+        return stream_body(prefix, request, limit, self.limits.client_idle_timeout, exchange)
+
+    def _json_violations(
+        self, route: Route, exchange: Exchange, violations: list[Violation], media: MediaTypeSpec, raw: bytes
+    ) -> list[Violation]:
+        assert media.validator is not None
+        try:
+            parsed = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            detail = f"request body is not JSON: {exc}"
+            violations.append(Violation("body", "", "json", "a JSON document", "malformed JSON", detail))
+            self._settle(route, exchange, violations, ProblemKind.MALFORMED_JSON, detail)
+            return []
+        return media.validator.violations(parsed, "body")
+
+    async def _form_violations(
+        self, request: web.Request, media: MediaTypeSpec, content_type: str | None
+    ) -> tuple[bytes, list[Violation]]:
+        """The bytes read up to the file part, and how the form fields before it break the schema."""
+        assert media.validator is not None
+        boundary = boundary_of(content_type or "")
+        if boundary is None:
+            raise ProblemError(
+                ProblemKind.INVALID_REQUEST, "multipart/form-data without a boundary parameter"
+            )
+        try:
+            prefix = await read_form_prefix(request.content, boundary, self.limits.max_multipart_fields_bytes)
+        except MultipartPrefixError as exc:
+            raise ProblemError(ProblemKind.INVALID_REQUEST, str(exc)) from None
+        fields: dict[str, Any] = {name: media.form_value(name, text) for name, text in prefix.fields.items()}
+        fields.update((name, "<file>") for name in prefix.files)
+        return prefix.consumed, media.validator.violations(fields, "body")
+
+    def _settle(
+        self,
+        route: Route,
+        exchange: Exchange,
+        violations: list[Violation],
+        kind: ProblemKind = ProblemKind.INVALID_REQUEST,
+        detail: str | None = None,
+    ) -> None:
+        """Enforce: refuse the request. Report: count and log, then forward it anyway."""
+        if not violations:
+            return
+        self.accounting.record_violations(exchange, "request", violations)
+        op_id = route.operation.operation_id
+        if route.request_policy is Policy.ENFORCE:
+            raise ProblemError(
+                kind,
+                detail or f"the request breaks the contract of {op_id} in {len(violations)} place(s)",
+                violations=[v.as_dict() for v in violations],
+                operation=op_id,
+            )
+        exchange.request_violations += len(violations)
+        violations.clear()

@@ -1,0 +1,159 @@
+"""Stage 4, check and relay the answer: status, content type and JSON body against the operation,
+by the route's response policy and the size limit, then the answer to the client.
+
+Sized answers up to `max_response_bytes` are read in one piece, checked and sent whole; larger or
+unsized ones are streamed on as they arrive (and counted as unvalidated). `enforce` turns a
+violating answer into 502 invalid-response; `report` passes it on with the violations header.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+import orjson
+from aiohttp import web
+from multidict import CIMultiDict
+
+from gateway.config import Policy, ValidationConfig
+from gateway.contract import BodyKind, MediaTypeSpec, Operation, Violation
+from gateway.pipeline.accounting import Accounting
+from gateway.pipeline.exchange import REQUEST_ID_HEADER, VIOLATIONS_HEADER, Exchange
+from gateway.pipeline.routes import Route
+from gateway.problems import ProblemError, ProblemKind
+from gateway.upstream.headers import client_response_headers
+
+
+class ResponseCheck:
+    """Checks an upstream answer by policy and relays it to the client."""
+
+    def __init__(self, validation: ValidationConfig, accounting: Accounting) -> None:
+        self.max_bytes = validation.max_response_bytes
+        self.accounting = accounting
+
+    async def __call__(
+        self, request: web.Request, route: Route, upstream: aiohttp.ClientResponse, exchange: Exchange
+    ) -> web.StreamResponse:
+        headers = client_response_headers(upstream.headers)
+        headers[REQUEST_ID_HEADER] = exchange.request_id
+        if route.response_policy is Policy.OFF:
+            self.accounting.unvalidated(exchange, "policy_off")
+            return await self._pass_through(request, upstream, headers, exchange)
+        op = route.operation
+        violations, media = _framing_violations(op, upstream)
+        body = b""
+        if media is not None and media.kind is BodyKind.JSON and media.validator is not None:
+            if upstream.content_length is not None and upstream.content_length > self.max_bytes:
+                self.accounting.unvalidated(exchange, "too_large")
+            else:
+                body, complete = await _read_up_to(upstream, self.max_bytes)
+                if not complete:
+                    self.accounting.unvalidated(exchange, "too_large")
+                    return await _stream(request, upstream, headers, body, exchange)
+                try:
+                    parsed = orjson.loads(body)
+                except orjson.JSONDecodeError as exc:
+                    violations.append(
+                        Violation("response", "", "json", "a JSON body", "malformed JSON", str(exc))
+                    )
+                else:
+                    violations += media.validator.violations(parsed, "response")
+                if not violations:
+                    return web.Response(body=body, status=upstream.status, headers=headers)
+        elif not violations:
+            self.accounting.unvalidated(exchange, "not_json")
+            return await self._pass_through(request, upstream, headers, exchange)
+        if violations:
+            self._settle(route, upstream, exchange, violations)
+            headers[VIOLATIONS_HEADER] = str(len(violations))
+        if body or upstream.content.at_eof():
+            return web.Response(body=body, status=upstream.status, headers=headers)
+        return await _stream(request, upstream, headers, body, exchange)
+
+    def _settle(
+        self, route: Route, upstream: aiohttp.ClientResponse, exchange: Exchange, violations: list[Violation]
+    ) -> None:
+        """Record the answer's violations; under `enforce`, refuse it with 502 invalid-response."""
+        op_id = route.operation.operation_id
+        self.accounting.record_violations(exchange, "response", violations)
+        exchange.response_violations = len(violations)
+        if route.response_policy is Policy.ENFORCE:
+            raise ProblemError(
+                ProblemKind.INVALID_RESPONSE,
+                f"upstream {route.upstream.name!r} answered {op_id} with status "
+                f"{upstream.status} that breaks the contract in {len(violations)} place(s)",
+                violations=[v.as_dict() for v in violations],
+                operation=op_id,
+                upstream=route.upstream.name,
+                upstream_status=upstream.status,
+            )
+
+    async def _pass_through(
+        self,
+        request: web.Request,
+        upstream: aiohttp.ClientResponse,
+        headers: CIMultiDict[str],
+        exchange: Exchange,
+    ) -> web.StreamResponse:
+        """Relay unchecked: small bodies in one piece (cheapest), large or unsized ones streamed."""
+        length = upstream.content_length
+        if length is not None and length <= self.max_bytes:
+            return web.Response(body=await upstream.read(), status=upstream.status, headers=headers)
+        return await _stream(request, upstream, headers, b"", exchange)
+
+
+def _framing_violations(
+    op: Operation, upstream: aiohttp.ClientResponse
+) -> tuple[list[Violation], MediaTypeSpec | None]:
+    """An undocumented status or content type, and the documented media type the answer has."""
+    table = op.response_media(upstream.status)
+    if table is None:
+        documented = ", ".join(sorted(op.responses))
+        detail = f"status {upstream.status} is not documented for {op.operation_id}"
+        return [
+            Violation("response", "", "status", f"one of {documented}", str(upstream.status), detail)
+        ], None
+    if not table:
+        return [], None
+    content_type = upstream.headers.get("Content-Type")
+    media = table.find(content_type)
+    if media is None:
+        detail = f"content type {content_type} is not documented for status {upstream.status}"
+        return [
+            Violation("response", "", "content-type", ", ".join(table.keys), str(content_type), detail)
+        ], None
+    return [], media
+
+
+async def _read_up_to(upstream: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
+    """Read the response body up to `limit` bytes; False when more remains unread."""
+    if upstream.content_length is not None and upstream.content_length <= limit:
+        return await upstream.read(), True  # sized and small enough: one read
+    chunks, size = [], 0
+    async for chunk in upstream.content.iter_any():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks), upstream.content.at_eof()
+    return b"".join(chunks), True
+
+
+async def _stream(
+    request: web.Request,
+    upstream: aiohttp.ClientResponse,
+    headers: CIMultiDict[str],
+    prefix: bytes,
+    exchange: Exchange,
+) -> web.StreamResponse:
+    """Send the answer's headers, `prefix`, then the rest of the upstream body as it arrives."""
+    response = web.StreamResponse(status=upstream.status, headers=headers)
+    if upstream.content_length is not None:
+        response.content_length = upstream.content_length
+    await response.prepare(request)
+    exchange.streamed = True
+    exchange.response_bytes = len(prefix)
+    if prefix:
+        await response.write(prefix)
+    async for chunk in upstream.content.iter_any():
+        exchange.response_bytes += len(chunk)
+        await response.write(chunk)
+    await response.write_eof()
+    return response

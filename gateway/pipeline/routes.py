@@ -1,0 +1,41 @@
+"""Routes: every spec operation bound, at start-up, to the upstream that serves it and to the
+validation policy of each direction, so the hot path looks a route up by operationId only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from gateway.config import ConfigError, GatewayConfig, Policy
+from gateway.contract import Contract, Operation
+from gateway.upstream.client import UpstreamClient
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where an operation goes and how strictly each direction is checked."""
+
+    operation: Operation
+    upstream: UpstreamClient
+    request_policy: Policy
+    response_policy: Policy
+
+
+def bind_routes(
+    contract: Contract, config: GatewayConfig, upstreams: Mapping[str, UpstreamClient]
+) -> dict[str, Route]:
+    """Every operation to the upstream with the longest matching path prefix, and its policies."""
+    prefixes = sorted(
+        ((prefix, u.name) for u in config.upstreams for prefix in u.paths), key=lambda p: -len(p[0])
+    )
+    routes = {}
+    for op_id, op in contract.operations.items():
+        name = next((n for prefix, n in prefixes if op.path_template.startswith(prefix)), None)
+        if name is None:
+            raise ConfigError("upstreams", f"no upstream's paths cover {op.path_template} ({op_id})")
+        policy = config.validation.for_operation(op_id)
+        routes[op_id] = Route(op, upstreams[name], Policy(policy.request), Policy(policy.response))
+    unknown = set(config.validation.overrides) - set(contract.operations)
+    if unknown:
+        raise ConfigError("validation.overrides", f"unknown operationId(s): {', '.join(sorted(unknown))}")
+    return routes

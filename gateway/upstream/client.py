@@ -1,0 +1,117 @@
+"""The upstream HTTP client: one pooled aiohttp `ClientSession` per upstream, its timeouts, and
+transport failures raised as `UpstreamError`s.
+
+A streamed request body is an async iterator that belongs to the caller; if it fails (the client
+sent too much, or stalled), that failure is the caller's and is re-raised unchanged rather than
+mistaken for a broken upstream connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+import aiohttp
+from yarl import URL
+
+from gateway.config import UpstreamConfig
+from gateway.credentials.upstream import UpstreamCredentials
+from gateway.upstream.errors import UpstreamTimeout, UpstreamUnavailable
+
+RequestBody = bytes | AsyncIterator[bytes] | None
+
+
+class _BodySourceFailed(Exception):
+    """Carries an exception the caller's body iterator raised through aiohttp's wrapping."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+async def _guarded(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in body:
+            yield chunk
+    except Exception as exc:
+        raise _BodySourceFailed(exc) from exc
+
+
+def _body_failure(exc: BaseException) -> BaseException | None:
+    """The body iterator's own exception somewhere in `exc`'s chain, if that is what failed."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, _BodySourceFailed):
+            return seen.error
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+class UpstreamClient:
+    """One upstream: its base URL, connection pool, timeouts and credentials."""
+
+    def __init__(self, config: UpstreamConfig, credentials: UpstreamCredentials) -> None:
+        self.config = config
+        self.name = config.name
+        self.credentials = credentials
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        connector = aiohttp.TCPConnector(
+            limit=self.config.max_connections,
+            ssl=self.config.verify_tls,  # True: verify with the default context
+            keepalive_timeout=30,
+        )
+        timeouts = self.config.timeouts
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(
+                total=timeouts.total, sock_connect=timeouts.connect, sock_read=timeouts.read
+            ),
+            auto_decompress=False,
+            skip_auto_headers=("Accept-Encoding", "User-Agent", "Content-Type"),
+        )
+
+    async def close(self) -> None:
+        await self.credentials.close()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    @asynccontextmanager
+    async def exchange(
+        self, method: str, path_qs: str, headers: Mapping[str, str], body: RequestBody
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """Send one request upstream and yield its response (headers read, body not yet)."""
+        assert self._session is not None, "UpstreamClient.start() was not awaited"
+        data = _guarded(body) if body is not None and not isinstance(body, bytes) else body
+        try:
+            async with self._session.request(
+                method, self.config.base_url + path_qs, headers=headers, data=data, allow_redirects=False
+            ) as response:
+                yield response
+        except _BodySourceFailed as exc:
+            raise exc.error from None
+        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+            raise UpstreamTimeout(
+                self.name, f"upstream {self.name!r} did not answer within the configured timeouts"
+            ) from exc
+        except aiohttp.ClientError as exc:
+            cause = _body_failure(exc)
+            if cause is not None:  # the caller's body stream stopped the upload (e.g. over the limit)
+                raise cause from None
+            raise UpstreamUnavailable(
+                self.name, f"upstream {self.name!r} refused or reset the connection ({type(exc).__name__})"
+            ) from exc
+
+    async def reachable(self) -> bool:
+        """Whether a TCP connection to the upstream opens within its connect timeout (/readyz)."""
+        url = URL(self.config.base_url)
+        try:
+            async with asyncio.timeout(self.config.timeouts.connect):
+                _, writer = await asyncio.open_connection(url.host, url.port)
+        except (TimeoutError, OSError):
+            return False
+        writer.close()
+        return True
