@@ -35,14 +35,7 @@ class Violation:
     message: str
 
     def as_dict(self) -> dict[str, str]:
-        return {
-            "location": self.location,
-            "pointer": self.pointer,
-            "kind": self.kind,
-            "expected": self.expected,
-            "found": self.found,
-            "message": self.message,
-        }
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 def json_pointer(parts: Iterable[str | int]) -> str:

@@ -59,7 +59,15 @@ class RequestCheck:
         if kind is BodyKind.JSON:
             raw = await read_body(request, self.limits.max_json_body_bytes, self.limits.client_idle_timeout)
             if check and media is not None and media.validator is not None:
-                violations += self._json_violations(route, exchange, violations, media, raw)
+                try:
+                    parsed = orjson.loads(raw)
+                except orjson.JSONDecodeError as exc:
+                    detail = f"request body is not JSON: {exc}"
+                    malformed = Violation("body", "", "json", "a JSON document", "malformed JSON", detail)
+                    violations.append(malformed)
+                    self._settle(route, exchange, violations, ProblemKind.MALFORMED_JSON, detail)
+                else:
+                    violations += media.validator.violations(parsed, "body")
             self._settle(route, exchange, violations)
             exchange.request_bytes = len(raw)
             return raw
@@ -72,19 +80,6 @@ class RequestCheck:
             violations += found
         self._settle(route, exchange, violations)
         return stream_body(prefix, request, limit, self.limits.client_idle_timeout, exchange)
-
-    def _json_violations(
-        self, route: Route, exchange: Exchange, violations: list[Violation], media: MediaTypeSpec, raw: bytes
-    ) -> list[Violation]:
-        assert media.validator is not None
-        try:
-            parsed = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            detail = f"request body is not JSON: {exc}"
-            violations.append(Violation("body", "", "json", "a JSON document", "malformed JSON", detail))
-            self._settle(route, exchange, violations, ProblemKind.MALFORMED_JSON, detail)
-            return []
-        return media.validator.violations(parsed, "body")
 
     async def _form_violations(
         self, request: web.Request, media: MediaTypeSpec, content_type: str | None
