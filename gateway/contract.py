@@ -9,6 +9,7 @@ The hot path only does dictionary look-ups, one regex match for templated paths,
 
 from __future__ import annotations
 
+import importlib.resources
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -19,7 +20,15 @@ import jsonschema_rs
 import orjson
 import yaml
 
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "openapi.yaml"
+
+def default_spec_path() -> Path:
+    """The packaged contract: `openapi.yaml` of the `spec` data package, found through
+    importlib.resources the same way in a checkout (its root on sys.path), an editable install and
+    an installed wheel. pip installs unzipped, so the resource is a real file."""
+    return Path(str(importlib.resources.files("spec").joinpath("openapi.yaml")))
+
+
+DEFAULT_SPEC_PATH = default_spec_path()
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"\{([^}/]+)\}")
 SPEC_URI = "urn:mlops-gateway:spec"
