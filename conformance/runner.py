@@ -48,6 +48,8 @@ def run_conformance(
     on_event: Callable[[Any], None] | None = None,
 ) -> tuple[RunPlan, RunResult | None]:
     """Plan, then (unless `--dry-run`) run; raises `UsageProblem` for exit-status-2 conditions."""
+    if not settings.outputs.dry_run:
+        _require_engine()
     contract = contract or load_contract(settings)
     plan = plan_run(settings, contract)
     if settings.outputs.dry_run:
@@ -56,6 +58,17 @@ def run_conformance(
         check_reachable(settings.base_url)
         bearers.check()
         return plan, _execute(settings, contract, plan, bearers, on_event)
+
+
+def _require_engine() -> None:
+    """A `UsageProblem` naming the extra to install when schemathesis (the [conformance] extra) is
+    missing, before anything is called. A dry run plans without it."""
+    try:
+        import schemathesis  # noqa: F401
+    except ModuleNotFoundError as exc:
+        from gateway.cli import missing_extra
+
+        raise UsageProblem(missing_extra("conformance", exc)) from None
 
 
 def _execute(

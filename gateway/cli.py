@@ -27,6 +27,11 @@ from gateway.server import start_gateway
 from gateway.upstream.client import UpstreamClient
 
 
+def missing_extra(extra: str, exc: ModuleNotFoundError) -> str:
+    """The one-line error for a command whose optional dependencies (`extra`) are not installed."""
+    return f"needs the [{extra}] extra (no module {exc.name!r}): pip install 'mlops-gateway[{extra}]'"
+
+
 async def _wait_for_stop() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -91,7 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_serve(config))
         else:
             configure_logging("WARNING")
-            from gateway.demo import run_demo  # the sandbox is only imported for the demo
+            try:
+                from gateway.demo import run_demo  # the sandbox is only imported for the demo
+            except ModuleNotFoundError as exc:  # its dependencies are the [sandbox] extra
+                print(f"mlops-gateway demo: {missing_extra('sandbox', exc)}", file=sys.stderr)
+                return 2
 
             asyncio.run(run_demo(args.host, args.port, _wait_for_stop))
     except (ConfigError, ContractError) as exc:

@@ -39,4 +39,5 @@ def render_junit(result: RunResult) -> bytes:
         case = ElementTree.SubElement(suite, "testcase", classname="run", name="run")
         for error in run_errors:
             ElementTree.SubElement(case, "error", type=error.title, message=error.message)
-    return ElementTree.tostring(suite, encoding="utf-8", xml_declaration=True)
+    document: bytes = ElementTree.tostring(suite, encoding="utf-8", xml_declaration=True)
+    return document

@@ -52,10 +52,10 @@ def render_summary(result: RunResult, settings: ConformanceSettings) -> str:
         failed = grouped.get(op.operation_id, {})
         errored = result.errors_for(op.operation_id)
         verdict = "FAIL " if failed else "ERROR" if errored else "ok   "
-        checks = f"  {', '.join(failed)}" if failed else ""
+        failed_checks = f"  {', '.join(failed)}" if failed else ""
         name = op.operation_id
         counts = f"{result.requests.get(name, 0):>5} requests, {result.successes.get(name, 0):>4} 2xx"
-        lines.append(f"  {verdict} {op.operation_id:<34} {counts}{checks}")
+        lines.append(f"  {verdict} {op.operation_id:<34} {counts}{failed_checks}")
     for operation, checks in grouped.items():
         lines += ["", f"== {operation}"]
         for check, findings in checks.items():

@@ -3,6 +3,7 @@ names, read as YAML once at start-up."""
 
 from __future__ import annotations
 
+import importlib.resources
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,14 @@ import yaml
 
 from gateway.contract.errors import ContractError
 
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
+
+def default_spec_path() -> Path:
+    """The spec shipped with the gateway: `spec/openapi.yaml`, packaged as the data package `spec`
+    so the same look-up works in a checkout, an editable install and an installed wheel."""
+    return Path(str(importlib.resources.files("spec").joinpath("openapi.yaml")))
+
+
+DEFAULT_SPEC_PATH = default_spec_path()
 
 
 def read_spec(path: str | Path | None = None) -> dict[str, Any]:
