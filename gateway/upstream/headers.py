@@ -8,10 +8,8 @@ framing headers aiohttp writes itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy, MultiMapping
 
 from gateway.credentials.inbound import GATEWAY_KEY_HEADER
 
@@ -41,8 +39,11 @@ _REQUEST_DROP = HOP_BY_HOP | {
 _RESPONSE_DROP = HOP_BY_HOP | {"content-length", "server", "date"}
 
 
-def _connection_listed(headers: Mapping[str, str]) -> set[str]:
-    return {h.strip().lower() for h in headers.get("Connection", "").split(",") if h.strip()}
+def _connection_listed(headers: MultiMapping[str]) -> set[str]:
+    """Header names listed by every Connection header line (a sender may repeat the header)."""
+    return {
+        h.strip().lower() for line in headers.getall("Connection", ()) for h in line.split(",") if h.strip()
+    }
 
 
 def upstream_request_headers(
