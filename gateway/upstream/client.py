@@ -56,6 +56,9 @@ class UpstreamClient:
         self.name = config.name
         self.credentials = credentials
         self._session: aiohttp.ClientSession | None = None
+        # the base URL quoted once here; the request target is appended as received (`encoded`),
+        # so yarl does not requote it (it would turn `%2F` into `/` and `%zz` into `%25zz`)
+        self._base_url = str(URL(config.base_url))
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(
@@ -88,7 +91,11 @@ class UpstreamClient:
         data = _guarded(body) if body is not None and not isinstance(body, bytes) else body
         try:
             async with self._session.request(
-                method, self.config.base_url + path_qs, headers=headers, data=data, allow_redirects=False
+                method,
+                URL(self._base_url + path_qs, encoded=True),
+                headers=headers,
+                data=data,
+                allow_redirects=False,
             ) as response:
                 yield response
         except _BodySourceFailed as exc:
