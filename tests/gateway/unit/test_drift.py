@@ -1,0 +1,136 @@
+"""The drift report: violations aggregated per (operation, direction, pointer, kind) with array
+indices folded to `*`, counted, time-stamped by an injected clock, bounded in rows, and rendered
+in a stable order with totals."""
+
+from __future__ import annotations
+
+from gateway.contract import Violation
+from gateway.drift import DriftReport
+
+T0 = 1_700_000_000.25  # 2023-11-14T22:13:20.250Z
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _v(pointer: str, kind: str = "type", expected: str = "integer", found: str = "string") -> Violation:
+    return Violation("body", pointer, kind, expected, found, f"{pointer} is wrong")
+
+
+def _rows(report: DriftReport) -> list[dict[str, object]]:
+    return report.snapshot()["violations"]  # type: ignore[no-any-return]
+
+
+def test_one_violation_is_one_row_with_its_details() -> None:
+    report = DriftReport(clock=Clock())
+    report.record("workspaces_list", "response", [_v("/workspaces/0/id")], "req-1")
+    assert _rows(report) == [
+        {
+            "operation": "workspaces_list",
+            "direction": "response",
+            "pointer": "/workspaces/*/id",
+            "kind": "type",
+            "expected": "integer",
+            "found": "string",
+            "count": 1,
+            "first_seen": "2023-11-14T22:13:20.250Z",
+            "last_seen": "2023-11-14T22:13:20.250Z",
+            "sample_request_id": "req-1",
+        }
+    ]
+
+
+def test_array_indices_are_folded_so_a_long_list_is_one_row() -> None:
+    report = DriftReport(clock=Clock())
+    report.record("op", "response", [_v(f"/items/{i}/tags/{i * 7}") for i in range(1000)], "r")
+    rows = _rows(report)
+    assert [(r["pointer"], r["count"]) for r in rows] == [("/items/*/tags/*", 1000)]
+
+
+def test_only_whole_numeric_segments_are_folded() -> None:
+    report = DriftReport(clock=Clock())
+    report.record("op", "request", [_v("/0"), _v("/a1/b"), _v("/v2/3"), _v("/x/12y")], "r")
+    assert sorted(r["pointer"] for r in _rows(report)) == ["/*", "/a1/b", "/v2/*", "/x/12y"]
+
+
+def test_each_part_of_the_key_makes_its_own_row() -> None:
+    report = DriftReport(clock=Clock())
+    report.record("op", "response", [_v("/a"), _v("/a", kind="required")], "r1")
+    report.record("op", "request", [_v("/a")], "r2")
+    report.record("other", "response", [_v("/a")], "r3")
+    keys = {(r["operation"], r["direction"], r["pointer"], r["kind"]) for r in _rows(report)}
+    assert keys == {
+        ("op", "response", "/a", "type"),
+        ("op", "response", "/a", "required"),
+        ("op", "request", "/a", "type"),
+        ("other", "response", "/a", "type"),
+    }
+
+
+def test_repeats_count_up_keep_the_first_sample_and_move_last_seen() -> None:
+    clock = Clock()
+    report = DriftReport(clock=clock)
+    report.record("op", "response", [_v("/a", found="string")], "first")
+    clock.now = T0 + 60
+    report.record("op", "response", [_v("/a", found="null")], "second")
+    clock.now = T0 + 120.5
+    report.record("op", "response", [_v("/a", found="boolean")], "third")
+    (row,) = _rows(report)
+    assert row["count"] == 3
+    assert row["found"] == "string" and row["sample_request_id"] == "first"
+    assert row["first_seen"] == "2023-11-14T22:13:20.250Z"
+    assert row["last_seen"] == "2023-11-14T22:15:20.750Z"
+
+
+def test_the_report_starts_at_its_clocks_time_and_is_empty() -> None:
+    report = DriftReport(clock=Clock(T0 - 20))
+    assert report.snapshot() == {
+        "since": "2023-11-14T22:13:00.250Z",
+        "total": 0,
+        "operations": {},
+        "violations": [],
+        "dropped_rows": 0,
+    }
+
+
+def test_rows_are_bounded_and_dropped_ones_counted_while_known_rows_keep_counting() -> None:
+    report = DriftReport(max_rows=2, clock=Clock())
+    report.record("op", "response", [_v("/a"), _v("/b")], "r1")
+    report.record("op", "response", [_v("/c"), _v("/d"), _v("/a")], "r2")
+    report.record("op", "response", [_v("/c")], "r3")
+    snapshot = report.snapshot()
+    assert [(r["pointer"], r["count"]) for r in snapshot["violations"]] == [("/a", 2), ("/b", 1)]
+    assert snapshot["dropped_rows"] == 3
+    assert snapshot["total"] == 3  # dropped violations are not in the totals
+
+
+def test_snapshot_orders_by_count_then_operation_then_pointer_and_totals_per_operation() -> None:
+    report = DriftReport(clock=Clock())
+    report.record("b_op", "response", [_v("/z")] * 3, "r")
+    report.record("a_op", "response", [_v("/y")] * 3 + [_v("/x")] * 3, "r")
+    report.record("a_op", "request", [_v("/w")], "r")
+    report.record("c_op", "response", [_v("/v")] * 5, "r")
+    snapshot = report.snapshot()
+    order = [(r["operation"], r["pointer"], r["count"]) for r in snapshot["violations"]]
+    assert order == [
+        ("c_op", "/v", 5),
+        ("a_op", "/x", 3),
+        ("a_op", "/y", 3),
+        ("b_op", "/z", 3),
+        ("a_op", "/w", 1),
+    ]
+    assert snapshot["total"] == 15
+    assert snapshot["operations"] == {"c_op": 5, "a_op": 7, "b_op": 3}
+
+
+def test_an_empty_list_of_violations_records_nothing() -> None:
+    report = DriftReport(clock=Clock())
+    report.record("op", "response", [], "r")
+    assert _rows(report) == [] and report.snapshot()["total"] == 0
