@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gateway.cli import main
-from gateway.config import ConfigError, load_config, parse_config
+from gateway.config import AuthMode, ConfigError, DirectionPolicy, Policy, load_config, parse_config
 from tests.support import ROOT
 
 EXAMPLE = ROOT / "deploy" / "gateway.example.yaml"
@@ -124,3 +124,160 @@ def test_spec_check_fails_when_an_operation_has_no_upstream(tmp_path, capsys) ->
     )
     assert main(["spec-check", "--config", str(config)]) == 1
     assert "no upstream's paths cover /v2/api/" in capsys.readouterr().err
+
+
+# -- edge cases ----------------------------------------------------------------------------------
+
+ENV = {"TEAM_KEY": "k" * 20}
+
+
+def _with_upstream(**changes: object) -> dict:
+    return {**MINIMAL, "upstreams": [{**MINIMAL["upstreams"][0], **changes}]}
+
+
+def _error(raw: dict, environ: dict[str, str] | None = None) -> ConfigError:
+    with pytest.raises(ConfigError) as error:
+        parse_config(raw, ENV if environ is None else environ)
+    return error.value
+
+
+def test_interpolation_uses_defaults_only_when_the_variable_is_unset() -> None:
+    raw = {
+        **_with_upstream(base_url="http://${UP_HOST:-127.0.0.1}:${UP_PORT:-9000}"),
+        "listen": {"port": "${PORT:-8081}"},
+        "log_level": "${LEVEL:-}debug",
+    }
+    config = parse_config(raw, ENV)
+    assert config.upstreams[0].base_url == "http://127.0.0.1:9000"
+    assert config.port == 8081 and config.log_level == "DEBUG"
+    config = parse_config(raw, {**ENV, "UP_HOST": "10.0.0.5", "UP_PORT": "", "PORT": "9999"})
+    assert config.upstreams[0].base_url == "http://10.0.0.5:"  # set but empty is still set
+    assert config.port == 9999
+
+
+def test_interpolation_leaves_other_text_and_non_strings_alone() -> None:
+    raw = {**_with_upstream(max_connections=7), "teams": [{"name": "t", "keys": ["$TEAM_KEY-literal-xx"]}]}
+    config = parse_config(raw, {"TEAM_KEY": "unused"})
+    assert config.teams[0].keys == ("$TEAM_KEY-literal-xx",)
+    assert config.upstreams[0].max_connections == 7
+
+
+def test_a_missing_variable_in_a_nested_mapping_names_its_full_key_and_not_other_values() -> None:
+    raw = _with_upstream(auth={"mode": "static", "token": "Bearer ${UPSTREAM_TOKEN}"})
+    error = _error(raw, {"TEAM_KEY": "team-secret-value-123"})
+    assert error.key == "upstreams[0].auth.token"
+    assert "UPSTREAM_TOKEN" in error.reason and "not set" in error.reason
+    assert "team-secret-value-123" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({**MINIMAL, "listner": {}}, "listner"),
+        (_with_upstream(base_uri="http://x"), "upstreams[0].base_uri"),
+        (_with_upstream(timeouts={"connect": 1, "idle": 2}), "upstreams[0].timeouts.idle"),
+        (_with_upstream(auth={"mode": "none", "secret": "s"}), "upstreams[0].auth.secret"),
+        ({**MINIMAL, "teams": [{"name": "t", "keys": ["k" * 20], "quota": 1}]}, "teams[0].quota"),
+        (
+            {**MINIMAL, "validation": {"overrides": {"op": {"reqest": "off"}}}},
+            "validation.overrides.op.reqest",
+        ),
+        ({**MINIMAL, "limits": {"max_body": 1}}, "limits.max_body"),
+    ],
+)
+def test_unknown_keys_are_named_with_what_is_allowed(raw: dict, key: str) -> None:
+    error = _error(raw)
+    assert error.key == key
+    assert "unknown key" in error.reason and "expected one of" in error.reason
+
+
+@pytest.mark.parametrize(
+    ("value", "size"),
+    [
+        (1048576, 1048576),
+        ("1048576", 1048576),
+        ("512KiB", 512 * 1024),
+        ("4MiB", 4 * 2**20),
+        ("4 mib", 4 * 2**20),
+        ("10kb", 10_000),
+        ("1.5GB", 1_500_000_000),
+        ("2GiB", 2 * 2**30),
+        ("100B", 100),
+    ],
+)
+def test_sizes_take_units(value: object, size: int) -> None:
+    config = parse_config({**MINIMAL, "limits": {"max_upload_bytes": value}}, ENV)
+    assert config.limits.max_upload_bytes == size
+
+
+@pytest.mark.parametrize("value", [0, -5, True, "4TB", "MiB", "-1KiB", "1,000", 1.5, None])
+def test_bad_sizes_are_refused_naming_the_key(value: object) -> None:
+    error = _error({**MINIMAL, "limits": {"max_json_body_bytes": value}})
+    assert error.key == "limits.max_json_body_bytes" and "size" in error.reason
+
+
+def test_policies_and_auth_modes_are_enums_and_overrides_inherit_the_defaults() -> None:
+    raw = {
+        **_with_upstream(auth={"mode": "passthrough"}),
+        "validation": {"request": "report", "response": "off", "overrides": {"op": {"response": "enforce"}}},
+    }
+    config = parse_config(raw, ENV)
+    assert config.validation.request is Policy.REPORT and config.validation.response is Policy.OFF
+    assert config.validation.for_operation("op") == DirectionPolicy(Policy.REPORT, Policy.ENFORCE)
+    assert config.validation.for_operation("other") == DirectionPolicy(Policy.REPORT, Policy.OFF)
+    assert config.upstreams[0].auth.mode is AuthMode.PASSTHROUGH
+    assert parse_config(MINIMAL, ENV).upstreams[0].auth.mode is AuthMode.NONE
+
+
+@pytest.mark.parametrize(
+    ("raw", "key", "allowed"),
+    [
+        ({**MINIMAL, "validation": {"request": "Enforce"}}, "validation.request", "enforce, report, off"),
+        (
+            {**MINIMAL, "validation": {"overrides": {"op": {"response": "warn"}}}},
+            "validation.overrides.op.response",
+            "enforce, report, off",
+        ),
+        (
+            _with_upstream(auth={"mode": "oauth"}),
+            "upstreams[0].auth.mode",
+            "static, keycloak, passthrough, none",
+        ),
+    ],
+)
+def test_bad_choices_name_the_allowed_values_and_the_value_given(raw: dict, key: str, allowed: str) -> None:
+    error = _error(raw)
+    assert error.key == key
+    assert allowed in error.reason and "not '" in error.reason
+
+
+def test_keycloak_password_without_username_is_refused_and_neither_means_client_credentials() -> None:
+    keycloak = {"mode": "keycloak", "token_url": "http://kc/token", "client_id": "c"}
+    error = _error(_with_upstream(auth={**keycloak, "password": "pw-secret-value"}))
+    assert error.key == "upstreams[0].auth" and "both username and password" in error.reason
+    assert "pw-secret-value" not in str(error)
+    auth = parse_config(_with_upstream(auth=keycloak), ENV).upstreams[0].auth
+    assert auth.mode is AuthMode.KEYCLOAK and auth.username is None and auth.password is None
+
+
+def test_the_same_key_twice_in_one_team_is_refused() -> None:
+    error = _error({**MINIMAL, "teams": [{"name": "a", "keys": ["k" * 20, "k" * 20]}]})
+    assert error.key == "teams"
+
+
+def test_distinct_keys_across_teams_are_accepted() -> None:
+    teams = [{"name": "a", "keys": ["a" * 20, "b" * 20]}, {"name": "b", "keys": ["c" * 20]}]
+    config = parse_config({**MINIMAL, "teams": teams}, {})
+    assert [(t.name, len(t.keys)) for t in config.teams] == [("a", 2), ("b", 1)]
+
+
+@pytest.mark.parametrize("name", ["a", "team.alpha_2-x", "A" * 64])
+def test_team_names_of_the_metric_label_charset_are_accepted(name: str) -> None:
+    config = parse_config({**MINIMAL, "teams": [{"name": name, "keys": ["k" * 20]}]}, {})
+    assert config.teams[0].name == name
+
+
+@pytest.mark.parametrize("name", ["A" * 65, "équipe", "a b", "a/b", 'a"b', "a\nb", ""])
+def test_team_names_outside_the_charset_are_refused(name: str) -> None:
+    error = _error({**MINIMAL, "teams": [{"name": name, "keys": ["k" * 20]}]})
+    assert error.key == "teams[0].name"
