@@ -4,6 +4,7 @@ inbound keys, header hygiene, request and response validation, streaming, upstre
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import socket
 import time
@@ -12,7 +13,7 @@ import aiohttp
 import orjson
 import pytest
 
-from gateway.config import DirectionPolicy, LimitsConfig, Timeouts, ValidationConfig
+from gateway.config import AuthMode, DirectionPolicy, LimitsConfig, Timeouts, UpstreamAuth, ValidationConfig
 from sandbox.canned import CannedReply, CannedUpstream, start_canned
 from tests.support.gateway import (
     AUTH,
@@ -307,6 +308,33 @@ async def test_refused_connection_is_502_naming_the_upstream(session) -> None:
         async with session.get(gw.url + "/readyz") as response:
             assert response.status == 503
             assert (await response.json())["upstreams"]["wallaroo"] is False
+
+
+async def test_unreachable_token_endpoint_is_502_upstream_auth_failed_naming_no_secret(
+    canned, session
+) -> None:
+    config = gateway_config(canned.url)
+    keycloak = UpstreamAuth(
+        AuthMode.KEYCLOAK,
+        token_url=f"http://127.0.0.1:{_closed_port()}/realms/wallaroo/protocol/openid-connect/token",
+        client_id="api-client",
+        client_secret="client-secret-value-123",
+        username="svc@example.com",
+        password="password-value-456",
+    )
+    wallaroo = dataclasses.replace(config.upstreams[0], auth=keycloak)
+    config = dataclasses.replace(config, upstreams=(wallaroo, *config.upstreams[1:]))
+    async with running_gateway(config) as gw:
+        async with asyncio.timeout(15):
+            status, got, body = await post_json(session, gw.url + "/v1/api/workspaces/list", {})
+        assert status == 502
+        _problem(got, body, 502, "upstream-auth-failed")
+        assert body["type"] == "https://mlops-gateway.dev/problems/upstream-auth-failed"
+        assert body["upstream"] == "wallaroo"
+        text = orjson.dumps(body).decode()
+        for secret in ("client-secret-value-123", "password-value-456", TEAM_KEY, UPSTREAM_TOKEN):
+            assert secret not in text
+    assert not canned.upstream.seen  # nothing went upstream without its credentials
 
 
 async def test_reset_connection_is_502(canned, gateway, session) -> None:
