@@ -8,13 +8,14 @@ import dataclasses
 import logging
 import socket
 import time
+from collections.abc import Callable
 
 import aiohttp
 import orjson
 import pytest
 
 from gateway.config import AuthMode, DirectionPolicy, LimitsConfig, Timeouts, UpstreamAuth, ValidationConfig
-from sandbox.canned import CannedReply, CannedUpstream, start_canned
+from sandbox.canned import CannedReply, CannedUpstream, SeenRequest, start_canned
 from tests.support.gateway import (
     AUTH,
     JSON_AUTH,
@@ -353,20 +354,45 @@ async def test_slow_upstream_is_504_within_the_read_timeout(canned, session) -> 
         _problem(got, body, 504, "upstream-timeout")
 
 
-async def test_client_disconnect_cancels_the_upstream_call(canned, gateway, session) -> None:
-    canned.upstream.replies["/v1/api/workspaces/list"] = CannedReply(orjson.dumps(WORKSPACES), delay=3)
-    with pytest.raises(asyncio.TimeoutError):
-        await post_json(
-            session, gateway.url + "/v1/api/workspaces/list", {}, JSON_AUTH | {"X-Request-ID": "gone"}
+async def _until(condition: Callable[[], bool]) -> None:
+    """Poll `condition` until it holds; the caller bounds the wait with asyncio.timeout."""
+    while True:
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+
+
+async def test_client_disconnect_cancels_the_upstream_call(canned) -> None:
+    # the gateway's own timeouts are far beyond the test's deadlines: only the disconnect can cancel
+    canned.upstream.replies["/v1/api/workspaces/list"] = CannedReply(orjson.dumps(WORKSPACES), delay=10)
+    config = gateway_config(canned.url, timeouts=Timeouts(connect=2, read=60, total=120))
+    async with running_gateway(config) as gw:
+        reader, writer = await asyncio.open_connection("127.0.0.1", gw.port)
+        body = b"{}"
+        writer.write(
+            b"POST /v1/api/workspaces/list HTTP/1.1\r\n"
+            b"Host: 127.0.0.1\r\n"
+            b"Authorization: Bearer " + TEAM_KEY.encode() + b"\r\n"
+            b"Content-Type: application/json\r\n"
+            b"X-Request-ID: gone\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body) + body
         )
-        await asyncio.wait_for(asyncio.sleep(10), 0)
-    deadline = time.monotonic() + 2.5
-    while time.monotonic() < deadline:
-        seen = [s for s in canned.upstream.seen if s.headers.get("X-Request-ID") == "gone"]
-        if seen and seen[0].cancelled:
-            break
-        await asyncio.sleep(0.05)
-    assert seen and seen[0].cancelled
+        await writer.drain()
+
+        def arrived() -> list[SeenRequest]:
+            return [s for s in canned.upstream.seen if s.headers.get("X-Request-ID") == "gone"]
+
+        async with asyncio.timeout(5):
+            await _until(lambda: bool(arrived()))  # the upstream now holds its answer
+        seen = arrived()[0]
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.2):
+                await reader.read(1)  # nothing answered yet
+        assert not seen.cancelled
+        writer.close()  # the client goes away mid-request
+        await writer.wait_closed()
+        async with asyncio.timeout(3):  # far within the upstream's delay and the gateway's timeouts
+            await _until(lambda: seen.cancelled)
 
 
 async def test_octet_stream_upload_streams_to_the_upstream_byte_for_byte(gateway, canned, session) -> None:
