@@ -40,6 +40,7 @@ class ProblemKind(StrEnum):
 
     # the client's request
     UNAUTHENTICATED = ("unauthenticated", "Missing or unknown gateway key", 401)
+    INVALID_PATH = ("invalid-path", "Request path is not in canonical form", 400)
     NOT_FOUND = ("not-found", "No such operation", 404)
     METHOD_NOT_ALLOWED = ("method-not-allowed", "Method not allowed for this path", 405)
     UNSUPPORTED_MEDIA_TYPE = ("unsupported-media-type", "Content type not accepted here", 415)

@@ -10,12 +10,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from gateway.contract.media_types import MediaTypeTable
 from gateway.contract.schema import SchemaValidator
 from gateway.contract.violations import Violation
 
 _INTEGER = re.compile(r"[+-]?\d+")
+PATH_PARAMETER = re.compile(r"\{([^}/]+)\}")  # a {name} in a path template
+# RFC 3986 pchar minus "%": what a path parameter may carry unencoded ("/" and "?" never)
+_PCHAR_SAFE = "!$&'()*+,;=:@"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,15 @@ class Operation:
     request_media: MediaTypeTable
     responses: Mapping[str, MediaTypeTable]
     spec: Mapping[str, Any] = field(repr=False)
+
+    def path_for(self, path_params: Mapping[str, str]) -> str:
+        """The canonical path of this operation with its (decoded) path parameters filled in:
+        the exact path the upstream receives for a request validated as this operation."""
+        if not path_params:
+            return self.path_template
+        return PATH_PARAMETER.sub(
+            lambda m: quote(path_params[m.group(1)], safe=_PCHAR_SAFE), self.path_template
+        )
 
     def response_media(self, status: int) -> MediaTypeTable | None:
         """The documented media types for a status: exact code, then `2XX`, then `default`."""

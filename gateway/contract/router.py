@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from gateway.contract.model import Operation
-
-_TEMPLATE = re.compile(r"\{([^}/]+)\}")
+from gateway.contract.model import PATH_PARAMETER, Operation
 
 
 class PathNotFound(LookupError):
@@ -28,7 +26,7 @@ class MethodNotAllowed(LookupError):
 
 
 def is_templated(path: str) -> bool:
-    return _TEMPLATE.search(path) is not None
+    return PATH_PARAMETER.search(path) is not None
 
 
 class Router:
@@ -62,7 +60,7 @@ class Router:
 
 def _template_regex(path: str) -> re.Pattern[str]:
     pattern, last = [], 0
-    for m in _TEMPLATE.finditer(path):
+    for m in PATH_PARAMETER.finditer(path):
         pattern.append(re.escape(path[last : m.start()]))
         pattern.append(f"(?P<{m.group(1)}>[^/]+)")
         last = m.end()

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from gateway.pipeline.accounting import Accounting
 from gateway.pipeline.exchange import Exchange
-from gateway.pipeline.routes import Route
+from gateway.pipeline.identify import Target
 from gateway.upstream.client import RequestBody
 from gateway.upstream.headers import upstream_request_headers
 
@@ -29,12 +29,12 @@ class Forward:
 
     @asynccontextmanager
     async def __call__(
-        self, request: web.Request, route: Route, body: RequestBody, exchange: Exchange
+        self, request: web.Request, target: Target, body: RequestBody, exchange: Exchange
     ) -> AsyncIterator[aiohttp.ClientResponse]:
-        upstream = route.upstream
+        upstream = target.route.upstream
         authorization = await upstream.credentials.authorization(request.headers)
         headers = upstream_request_headers(request, exchange.request_id, authorization)
         sent = time.perf_counter()
-        async with upstream.exchange(request.method, request.path_qs, headers, body) as response:
+        async with upstream.exchange(request.method, target.upstream_path_qs, headers, body) as response:
             self.accounting.upstream_answered(exchange, time.perf_counter() - sent)
             yield response

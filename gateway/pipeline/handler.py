@@ -65,10 +65,10 @@ class Proxy:
             self.accounting.finish(request, exchange, time.perf_counter() - started)
 
     async def _run(self, request: web.Request, exchange: Exchange) -> web.StreamResponse:
-        route, path_params = self.identify(request, exchange)
-        body = await self.request_check(request, route, path_params, exchange)
-        async with self.forward(request, route, body, exchange) as upstream:
-            response = await self.response_check(request, route, upstream, exchange)
+        target = self.identify(request, exchange)
+        body = await self.request_check(request, target.route, target.path_params, exchange)
+        async with self.forward(request, target, body, exchange) as upstream:
+            response = await self.response_check(request, target.route, upstream, exchange)
         if exchange.request_violations:
             response.headers[REQUEST_VIOLATIONS_HEADER] = str(exchange.request_violations)
         return response

@@ -1,13 +1,19 @@
 """Stage 1, route and identify: which operation of the contract a request is (404 and 405
 otherwise) and which team sent it, by its gateway key (401 otherwise).
 
-Routing comes first so that an unknown path is a 404 for everyone; the key is checked before any
-byte of the body is read.
+A path that could mean one thing here and another upstream is refused before matching (400
+invalid-path): dot segments, and encoded slashes, backslashes or dots. What the upstream then
+receives is not the client's path but the canonical path of the matched operation with its
+parameters (`Operation.path_for`), plus the client's query string byte for byte - so the upstream
+only ever sees the operation that was validated. Routing comes first so that an unknown path is
+a 404 for everyone; the key is checked before any byte of the body is read.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -16,6 +22,29 @@ from gateway.credentials.inbound import KeyRing
 from gateway.pipeline.exchange import Exchange
 from gateway.pipeline.routes import Route
 from gateway.problems import ProblemError, ProblemKind
+
+_ENCODED_SEPARATOR = re.compile(r"%(?:2[fF]|5[cC]|2[eE])")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a request goes: its route, its decoded path parameters, and the exact path and query
+    the upstream receives."""
+
+    route: Route
+    path_params: dict[str, str]
+    upstream_path_qs: str
+
+
+def _path_refusal(raw_path: str) -> str | None:
+    """Why a raw request path is not canonical, or None when it is."""
+    if _ENCODED_SEPARATOR.search(raw_path):
+        return "the path holds an encoded '/', '\\' or '.'; send the path unencoded"
+    if "\\" in raw_path:
+        return "the path holds a backslash"
+    if any(segment in (".", "..") for segment in raw_path.split("/")):
+        return "the path holds a '.' or '..' segment"
+    return None
 
 
 class Identify:
@@ -26,8 +55,12 @@ class Identify:
         self.routes = routes
         self.keyring = keyring
 
-    def __call__(self, request: web.Request, exchange: Exchange) -> tuple[Route, dict[str, str]]:
-        """The request's route and path parameters; raises ProblemError for 404, 405 and 401."""
+    def __call__(self, request: web.Request, exchange: Exchange) -> Target:
+        """The request's target; raises ProblemError for 400 invalid-path, 404, 405 and 401."""
+        raw_path, _, raw_query = request.raw_path.partition("?")
+        refusal = _path_refusal(raw_path)
+        if refusal is not None:
+            raise ProblemError(ProblemKind.INVALID_PATH, refusal)
         try:
             operation, path_params = self.contract.match(request.method, request.path)
         except PathNotFound:
@@ -50,4 +83,5 @@ class Identify:
                 headers={"WWW-Authenticate": 'Bearer realm="mlops-gateway"'},
             )
         exchange.team = team.name
-        return route, path_params
+        upstream_path = operation.path_for(path_params)
+        return Target(route, path_params, f"{upstream_path}?{raw_query}" if raw_query else upstream_path)

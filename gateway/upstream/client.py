@@ -86,7 +86,10 @@ class UpstreamClient:
     async def exchange(
         self, method: str, path_qs: str, headers: Mapping[str, str], body: RequestBody
     ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Send one request upstream and yield its response (headers read, body not yet)."""
+        """Send one request upstream and yield its response (headers read, body not yet).
+
+        `path_qs` is sent as given (already canonical and encoded): not re-quoted, not normalised.
+        """
         assert self._session is not None, "UpstreamClient.start() was not awaited"
         data = _guarded(body) if body is not None and not isinstance(body, bytes) else body
         try:
