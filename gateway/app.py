@@ -49,10 +49,10 @@ async def _last_resort(request: web.Request, handler: Handler) -> web.StreamResp
 
 def build_app(config: GatewayConfig) -> web.Application:
     contract = Contract.load(config.spec_path)
-    upstreams = {u.name: UpstreamClient(u, credentials_for(u.auth)) for u in config.upstreams}
+    keyring = KeyRing(config.teams)
+    upstreams = {u.name: UpstreamClient(u, credentials_for(u.auth, keyring)) for u in config.upstreams}
     metrics = GatewayMetrics()
     metrics.spec_operations.set(len(contract.operations))
-    keyring = KeyRing(config.teams)
     drift = DriftReport()
     accounting = Accounting(metrics, drift)
     proxy = Proxy(

@@ -41,6 +41,10 @@ class KeyRing:
     def __init__(self, teams: Iterable[TeamConfig]) -> None:
         self._teams = {_digest(key): Team(team.name) for team in teams for key in team.keys}
 
+    def is_gateway_key(self, value: str | None) -> bool:
+        """Whether `value` is any team's gateway key (so it must never leave the gateway)."""
+        return value is not None and _digest(value.strip()) in self._teams
+
     def identify(self, headers: Mapping[str, str]) -> Team | None:
         key = headers.get(GATEWAY_KEY_HEADER) or bearer_token(headers)
         if not key:
