@@ -13,6 +13,12 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 SIZE_BUCKETS = (256, 1024, 4096, 16384, 65536, 262144, 2**20, 4 * 2**20, 16 * 2**20, 64 * 2**20, 2**30)
 UNMATCHED = "unmatched"  # operation label for requests that match no spec operation
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+
+
+def method_label(method: str) -> str:
+    """The `method` label: an HTTP method of RFC 9110, or `other` for anything a client invents."""
+    return method if method in METHODS else "other"
 
 
 class GatewayMetrics:

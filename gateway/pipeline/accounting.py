@@ -15,7 +15,7 @@ from aiohttp import web
 
 from gateway.contract import Violation
 from gateway.drift import DriftReport
-from gateway.metrics import UNMATCHED, GatewayMetrics
+from gateway.metrics import UNMATCHED, GatewayMetrics, method_label
 from gateway.pipeline.exchange import Exchange
 
 access_log = logging.getLogger("mlops_gateway.access")
@@ -56,8 +56,9 @@ class Accounting:
 
     def finish(self, request: web.Request, exchange: Exchange, elapsed: float) -> None:
         m = self.metrics
+        method = method_label(request.method)
         m.requests.labels(
-            exchange.operation, request.method, str(exchange.status), exchange.team, exchange.upstream
+            exchange.operation, method, str(exchange.status), exchange.team, exchange.upstream
         ).inc()
         m.request_duration.labels(exchange.operation, exchange.upstream).observe(elapsed)
         if exchange.operation != UNMATCHED:
@@ -69,7 +70,7 @@ class Accounting:
                 "request_id": exchange.request_id,
                 "team": exchange.team,
                 "operation": exchange.operation,
-                "method": request.method,
+                "method": method,
                 "status": exchange.status,
                 "upstream": exchange.upstream,
                 "duration_ms": round(elapsed * 1000, 3),
