@@ -30,6 +30,7 @@ from gateway.pipeline.response_check import ResponseCheck
 from gateway.pipeline.routes import bind_routes
 from gateway.problems import ProblemError, ProblemKind, problem_response
 from gateway.upstream.client import UpstreamClient
+from gateway.upstream.readiness import Readiness
 
 log = logging.getLogger("mlops_gateway")
 
@@ -67,10 +68,11 @@ def build_app(config: GatewayConfig) -> web.Application:
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
+    readiness = Readiness(upstreams)
+
     async def readyz(request: web.Request) -> web.Response:
-        reachable = await asyncio.gather(*(u.reachable() for u in upstreams.values()))
-        checks = dict(zip(upstreams, reachable, strict=True))
-        ready = all(reachable)
+        checks = await readiness.check()
+        ready = all(checks.values())
         body = {
             "status": "ready" if ready else "not ready",
             "operations": len(contract.operations),
