@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -123,6 +124,8 @@ class LimitsConfig:
 class GatewayConfig:
     host: str = "127.0.0.1"
     port: int = 8080
+    # peers whose X-Forwarded-* headers are kept and appended to; everyone else's are overwritten
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     spec_path: Path | None = None  # None: the spec packaged with the gateway
     upstreams: tuple[UpstreamConfig, ...] = ()
     teams: tuple[TeamConfig, ...] = ()
@@ -153,7 +156,7 @@ def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = N
     root = _mapping(data, "")
     _known(root, "", {"listen", "spec", "upstreams", "teams", "validation", "limits", "log_level"})
     listen = _mapping(root.get("listen", {}), "listen")
-    _known(listen, "listen", {"host", "port"})
+    _known(listen, "listen", {"host", "port", "trusted_proxies"})
     spec_path: Path | None = None
     if "spec" in root:
         spec_path = Path(_string(root["spec"], "spec"))
@@ -169,6 +172,14 @@ def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = N
     names = [u.name for u in upstreams]
     if len(set(names)) != len(names):
         raise ConfigError("upstreams", f"duplicate upstream names in {names}")
+    claimed: dict[str, str] = {}
+    for upstream in upstreams:
+        for prefix in upstream.paths:
+            if prefix in claimed:
+                raise ConfigError(
+                    "upstreams", f"{claimed[prefix]!r} and {upstream.name!r} both claim the paths {prefix!r}"
+                )
+            claimed[prefix] = upstream.name
     teams = tuple(_team(item, f"teams[{i}]") for i, item in enumerate(_list(root.get("teams", []), "teams")))
     all_keys = [k for t in teams for k in t.keys]
     if len(set(all_keys)) != len(all_keys):
@@ -179,6 +190,7 @@ def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = N
     return GatewayConfig(
         host=_string(listen.get("host", "127.0.0.1"), "listen.host"),
         port=_int(listen.get("port", 8080), "listen.port", 0, 65535),
+        trusted_proxies=_networks(listen.get("trusted_proxies", []), "listen.trusted_proxies"),
         spec_path=spec_path,
         upstreams=upstreams,
         teams=teams,
@@ -193,11 +205,12 @@ def _interpolate(value: Any, environ: Mapping[str, str], key: str) -> Any:
 
         def substitute(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
-            if name in environ:
-                return environ[name]
-            if default is not None:
+            value = environ.get(name)
+            if default is not None and not value:  # ${X:-d}: unset or empty, as in the shell
                 return default
-            raise ConfigError(key, f"environment variable {name} is not set")
+            if value is None:
+                raise ConfigError(key, f"environment variable {name} is not set")
+            return value
 
         return _ENV.sub(substitute, value)
     if isinstance(value, dict):
@@ -212,8 +225,12 @@ def _upstream(raw: Any, key: str) -> UpstreamConfig:
     _known(data, key, {"name", "base_url", "paths", "timeouts", "verify_tls", "max_connections", "auth"})
     base_url = _string(_required(data, "base_url", key), f"{key}.base_url").rstrip("/")
     parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{key}.base_url", f"must be an http(s) URL, not {base_url!r}")
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise ConfigError(
+            f"{key}.base_url", "give scheme://host[:port][/base-path] only: no query, fragment or user"
+        )
     paths = tuple(
         _string(p, f"{key}.paths[{i}]")
         for i, p in enumerate(_list(_required(data, "paths", key), f"{key}.paths"))
@@ -238,6 +255,12 @@ def _upstream(raw: Any, key: str) -> UpstreamConfig:
         },
     )
     mode = _choice(auth.get("mode", "none"), f"{key}.auth.mode", AuthMode)
+    for name in ("token", "token_url", "client_id", "client_secret", "username", "password"):
+        if name in auth and not isinstance(auth[name], str):
+            raise ConfigError(
+                f"{key}.auth.{name}",
+                "must be a string: quote it in YAML (0123 would be read as the number 83)",
+            )
     token = auth.get("token")
     if mode is AuthMode.STATIC and not token:
         raise ConfigError(f"{key}.auth.token", "a static token is required when auth.mode is static")
@@ -400,7 +423,20 @@ def _choice(value: Any, key: str, allowed: type[_Choice]) -> _Choice:
 def _size(value: Any, key: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
-    match = _SIZE.match(str(value)) if isinstance(value, str) else None
-    if not match:
-        raise ConfigError(key, f"must be a size such as 1048576, '512KiB' or '4MiB', not {value!r}")
-    return int(float(match.group(1)) * _UNITS[(match.group(2) or "B").lower()])
+    match = _SIZE.match(value) if isinstance(value, str) else None
+    size = int(float(match.group(1)) * _UNITS[(match.group(2) or "B").lower()]) if match else 0
+    if size <= 0:
+        raise ConfigError(key, f"must be a positive size such as 1048576, '512KiB' or '4MiB', not {value!r}")
+    return size
+
+
+def _networks(value: Any, key: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    networks = []
+    for i, item in enumerate(_list(value, key)):
+        try:
+            networks.append(ip_network(_string(item, f"{key}[{i}]"), strict=False))
+        except ValueError:
+            raise ConfigError(
+                f"{key}[{i}]", f"must be an IP address or CIDR such as 10.0.0.0/8, not {item!r}"
+            ) from None
+    return tuple(networks)
