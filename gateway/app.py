@@ -59,7 +59,7 @@ def build_app(config: GatewayConfig) -> web.Application:
     proxy = Proxy(
         Identify(contract, bind_routes(contract, config, upstreams), keyring),
         RequestCheck(config.limits, accounting),
-        Forward(accounting),
+        Forward(accounting, config.trusted_proxies),
         ResponseCheck(config.validation, accounting),
         accounting,
     )

@@ -77,6 +77,9 @@ class UpstreamAuth:
     password: str | None = field(default=None, repr=False)
     refresh_margin: float = 30.0
 
+    def __post_init__(self) -> None:  # a plain "static" in code means AuthMode.STATIC
+        object.__setattr__(self, "mode", AuthMode(self.mode))
+
 
 @dataclass(frozen=True, slots=True)
 class UpstreamConfig:
@@ -100,6 +103,10 @@ class DirectionPolicy:
     request: Policy = Policy.ENFORCE
     response: Policy = Policy.REPORT
 
+    def __post_init__(self) -> None:  # plain strings in code become the enum
+        object.__setattr__(self, "request", Policy(self.request))
+        object.__setattr__(self, "response", Policy(self.response))
+
 
 @dataclass(frozen=True, slots=True)
 class ValidationConfig:
@@ -107,6 +114,10 @@ class ValidationConfig:
     response: Policy = Policy.REPORT
     overrides: Mapping[str, DirectionPolicy] = field(default_factory=dict)
     max_response_bytes: int = 4 * 2**20
+
+    def __post_init__(self) -> None:  # plain strings in code become the enum
+        object.__setattr__(self, "request", Policy(self.request))
+        object.__setattr__(self, "response", Policy(self.response))
 
     def for_operation(self, operation_id: str) -> DirectionPolicy:
         return self.overrides.get(operation_id, DirectionPolicy(self.request, self.response))

@@ -1,5 +1,6 @@
 """Stage 3, forward: put the upstream's credentials in place of the client's and send the checked
-request through the route's upstream client, timing the wait for the answer's headers.
+request through the route's upstream client, timing the wait for the answer's headers. A peer in
+`listen.trusted_proxies` may pass on what it knows of the original client (X-Forwarded-*).
 
 Failures here stay typed (`UpstreamError`, `CredentialsUnavailable`); the edge turns them into
 problems.
@@ -8,8 +9,9 @@ problems.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from ipaddress import IPv4Network, IPv6Network, ip_address
 
 import aiohttp
 from aiohttp import web
@@ -24,8 +26,20 @@ from gateway.upstream.headers import upstream_request_headers
 class Forward:
     """Sends a checked request upstream and yields the upstream's response."""
 
-    def __init__(self, accounting: Accounting) -> None:
+    def __init__(
+        self, accounting: Accounting, trusted_proxies: Sequence[IPv4Network | IPv6Network] = ()
+    ) -> None:
         self.accounting = accounting
+        self.trusted_proxies = tuple(trusted_proxies)
+
+    def _trusted(self, peer: str | None) -> bool:
+        if not self.trusted_proxies or not peer:
+            return False
+        try:
+            address = ip_address(peer)
+        except ValueError:  # a Unix socket or an unknown peer
+            return False
+        return any(address in network for network in self.trusted_proxies)
 
     @asynccontextmanager
     async def __call__(
@@ -33,7 +47,10 @@ class Forward:
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         upstream = target.route.upstream
         authorization = await upstream.credentials.authorization(request.headers)
-        headers = upstream_request_headers(request, exchange.request_id, authorization)
+        trusted = self._trusted(request.remote)
+        headers = upstream_request_headers(
+            request, exchange.request_id, authorization, from_trusted_proxy=trusted
+        )
         sent = time.perf_counter()
         async with upstream.exchange(request.method, target.upstream_path_qs, headers, body) as response:
             self.accounting.upstream_answered(exchange, time.perf_counter() - sent)

@@ -34,7 +34,7 @@ def bind_routes(
         if name is None:
             raise ConfigError("upstreams", f"no upstream's paths cover {op.path_template} ({op_id})")
         policy = config.validation.for_operation(op_id)
-        routes[op_id] = Route(op, upstreams[name], Policy(policy.request), Policy(policy.response))
+        routes[op_id] = Route(op, upstreams[name], policy.request, policy.response)
     unknown = set(config.validation.overrides) - set(contract.operations)
     if unknown:
         raise ConfigError("validation.overrides", f"unknown operationId(s): {', '.join(sorted(unknown))}")

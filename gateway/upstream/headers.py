@@ -2,8 +2,10 @@
 
 Requests lose hop-by-hop headers (RFC 9110 section 7.6.1, plus any the Connection header lists),
 the client's own credentials (its gateway key in either header) and what aiohttp recomputes; they
-gain X-Forwarded-For/-Proto/-Host and the request id. Responses lose hop-by-hop headers and the
-framing headers aiohttp writes itself.
+gain X-Forwarded-For/-Proto/-Host and the request id. Forwarding headers a client sent are kept
+(and X-Forwarded-For appended to) only when the peer is a trusted proxy; anyone else's are
+replaced, so a client cannot tell the upstream it came from elsewhere. Responses lose hop-by-hop
+headers and the framing headers aiohttp writes itself.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ _REQUEST_DROP = HOP_BY_HOP | {
     "expect",
 }
 _RESPONSE_DROP = HOP_BY_HOP | {"content-length", "server", "date"}
+# what a proxy in front of the gateway may say about the original client; nobody else may
+_FORWARDING = frozenset(
+    {"forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-real-ip"}
+)
 
 
 def _connection_listed(headers: MultiMapping[str]) -> set[str]:
@@ -47,18 +53,20 @@ def _connection_listed(headers: MultiMapping[str]) -> set[str]:
 
 
 def upstream_request_headers(
-    request: web.Request, request_id: str, authorization: str | None
+    request: web.Request, request_id: str, authorization: str | None, *, from_trusted_proxy: bool = False
 ) -> CIMultiDict[str]:
     """The client's headers minus hop-by-hop ones and its credentials, plus X-Forwarded-*."""
     drop = _REQUEST_DROP | _connection_listed(request.headers)
+    if not from_trusted_proxy:
+        drop |= _FORWARDING
     headers: CIMultiDict[str] = CIMultiDict(
         (k, v) for k, v in request.headers.items() if k.lower() not in drop
     )
     peer = request.remote or ""
-    prior = request.headers.get("X-Forwarded-For")
+    prior = ", ".join(request.headers.getall("X-Forwarded-For", ())) if from_trusted_proxy else ""
     headers["X-Forwarded-For"] = f"{prior}, {peer}" if prior else peer
-    headers["X-Forwarded-Proto"] = request.headers.get("X-Forwarded-Proto", request.scheme)
-    headers["X-Forwarded-Host"] = request.headers.get("X-Forwarded-Host", request.host)
+    headers.setdefault("X-Forwarded-Proto", request.scheme)
+    headers.setdefault("X-Forwarded-Host", request.host)
     headers["X-Request-ID"] = request_id
     if authorization:
         headers["Authorization"] = authorization

@@ -17,9 +17,21 @@ MINIMAL = {
 }
 
 
+# what the example config needs from the environment: every secret, no working default
+EXAMPLE_ENV = {
+    "WALLAROO_CLIENT_SECRET": "client-secret",
+    "WALLAROO_USER": "svc@example.com",
+    "WALLAROO_PASSWORD": "password",
+    "OPENLAYER_API_KEY": "ol-key",
+    "FRAUD_TEAM_KEY": "fraud-team-key-0123456789",
+    "PRICING_TEAM_KEY": "pricing-team-key-0123456789",
+}
+
+
 def test_example_config_loads_with_its_defaults() -> None:
-    config = load_config(EXAMPLE, environ={})
+    config = load_config(EXAMPLE, environ=EXAMPLE_ENV)
     assert [u.name for u in config.upstreams] == ["wallaroo", "openlayer"]
+    assert config.host == "127.0.0.1" and config.upstreams[0].auth.mode == "keycloak"
     assert config.upstreams[0].base_url == "https://api.example.wallaroo.ai"
     assert config.validation.for_operation("assays_get_baseline").response == "off"
     assert config.validation.for_operation("workspaces_list").response == "report"
@@ -103,7 +115,16 @@ def test_same_key_for_two_teams_is_refused() -> None:
         parse_config({**MINIMAL, "teams": teams}, {})
 
 
-def test_spec_check_accepts_the_spec_and_the_example_config(capsys) -> None:
+@pytest.mark.parametrize("missing", sorted(EXAMPLE_ENV))
+def test_example_config_ships_no_secret_or_key(missing: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config(EXAMPLE, environ={k: v for k, v in EXAMPLE_ENV.items() if k != missing})
+    assert missing in error.value.reason
+
+
+def test_spec_check_accepts_the_spec_and_the_example_config(capsys, monkeypatch) -> None:
+    for name, value in EXAMPLE_ENV.items():
+        monkeypatch.setenv(name, value)
     assert main(["spec-check", "--config", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
     assert "37 operations compiled" in out and "37 operations routed to wallaroo, openlayer" in out
@@ -141,7 +162,7 @@ def _error(raw: dict, environ: dict[str, str] | None = None) -> ConfigError:
     return error.value
 
 
-def test_interpolation_uses_defaults_only_when_the_variable_is_unset() -> None:
+def test_interpolation_uses_defaults_when_the_variable_is_unset_or_empty() -> None:
     raw = {
         **_with_upstream(base_url="http://${UP_HOST:-127.0.0.1}:${UP_PORT:-9000}"),
         "listen": {"port": "${PORT:-8081}"},
@@ -151,8 +172,11 @@ def test_interpolation_uses_defaults_only_when_the_variable_is_unset() -> None:
     assert config.upstreams[0].base_url == "http://127.0.0.1:9000"
     assert config.port == 8081 and config.log_level == "DEBUG"
     config = parse_config(raw, {**ENV, "UP_HOST": "10.0.0.5", "UP_PORT": "", "PORT": "9999"})
-    assert config.upstreams[0].base_url == "http://10.0.0.5:"  # set but empty is still set
+    assert config.upstreams[0].base_url == "http://10.0.0.5:9000"  # ${X:-d}: empty is unset, as in the shell
     assert config.port == 9999
+    with pytest.raises(ConfigError) as error:  # without a default, empty is a value
+        parse_config({**raw, "listen": {"port": "${PORT}"}}, {**ENV, "PORT": ""})
+    assert error.value.key == "listen.port"
 
 
 def test_interpolation_leaves_other_text_and_non_strings_alone() -> None:

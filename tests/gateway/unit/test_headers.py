@@ -29,8 +29,10 @@ def _request(headers: list[tuple[str, str]], path: str = "/v1/api/workspaces/lis
     return make_mocked_request("POST", path, headers=CIMultiDict(headers), transport=_Transport())
 
 
-def _forwarded(headers: list[tuple[str, str]], authorization: str | None = None) -> CIMultiDict[str]:
-    return upstream_request_headers(_request(headers), "req-123", authorization)
+def _forwarded(
+    headers: list[tuple[str, str]], authorization: str | None = None, *, trusted: bool = False
+) -> CIMultiDict[str]:
+    return upstream_request_headers(_request(headers), "req-123", authorization, from_trusted_proxy=trusted)
 
 
 HOP_HEADERS = [
@@ -106,18 +108,30 @@ def test_forwarded_headers_and_request_id_are_set() -> None:
     assert headers.getall("X-Request-ID") == ["req-123"]
 
 
-def test_an_earlier_proxys_forwarded_headers_are_extended_or_kept() -> None:
-    headers = _forwarded(
-        [
-            ("Host", "gw.internal"),
-            ("X-Forwarded-For", "198.51.100.1"),
-            ("X-Forwarded-Proto", "https"),
-            ("X-Forwarded-Host", "api.example.com"),
-        ]
-    )
+FORWARDING = [
+    ("Host", "gw.internal"),
+    ("X-Forwarded-For", "198.51.100.1"),
+    ("X-Forwarded-Proto", "https"),
+    ("X-Forwarded-Host", "api.example.com"),
+    ("Forwarded", "for=198.51.100.1"),
+    ("X-Real-IP", "198.51.100.1"),
+]
+
+
+def test_a_trusted_proxys_forwarded_headers_are_extended_or_kept() -> None:
+    headers = _forwarded(FORWARDING, trusted=True)
     assert headers.getall("X-Forwarded-For") == [f"198.51.100.1, {PEER[0]}"]
     assert headers["X-Forwarded-Proto"] == "https"
     assert headers["X-Forwarded-Host"] == "api.example.com"
+    assert headers["Forwarded"] == "for=198.51.100.1"
+
+
+def test_anyone_elses_forwarded_headers_are_replaced() -> None:
+    headers = _forwarded(FORWARDING)
+    assert headers.getall("X-Forwarded-For") == [PEER[0]]
+    assert headers.getall("X-Forwarded-Proto") == ["http"]
+    assert headers.getall("X-Forwarded-Host") == ["gw.internal"]
+    assert "Forwarded" not in headers and "X-Real-IP" not in headers
 
 
 def test_repeated_request_headers_keep_every_value_in_order() -> None:
