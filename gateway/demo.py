@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 
 from gateway.config import GatewayConfig, TeamConfig, UpstreamAuth, UpstreamConfig
 from gateway.server import start_gateway
+from sandbox.core.settings import SandboxSettings
 from sandbox.server import SandboxServer, start_sandbox
-from sandbox.settings import SandboxSettings
 
 DEMO_TEAM_KEY = "demo-team-key-0123456789abcdef"
 

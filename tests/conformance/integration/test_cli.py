@@ -14,8 +14,8 @@ import pytest
 
 from gateway.cli import main
 from gateway.contract import Contract
-from sandbox.context import REALM
-from sandbox.faults import Fault
+from sandbox.core.context import REALM
+from sandbox.faults.switch import Fault
 from sandbox.server import SandboxServer, start_sandbox
 from tests.support.conformance import sandbox_argv
 from tests.support.sandbox import sandbox_settings

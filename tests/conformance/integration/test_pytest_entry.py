@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gateway.contract import Contract
-from sandbox.faults import Fault
+from sandbox.faults.switch import Fault
 from sandbox.server import SandboxServer, start_sandbox
 from tests.support import ROOT
 from tests.support.conformance import sandbox_argv

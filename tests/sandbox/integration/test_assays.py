@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 
 from gateway.contract import Contract
-from sandbox.assay_math import score, status, summarize_baseline, summarize_window, summary_to_v2
+from sandbox.assays.math import score, status, summarize_baseline, summarize_window, summary_to_v2
 from sandbox.server import start_sandbox
 from tests.support.sandbox import SpecClient, password_token, sandbox_settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 
 from gateway.contract import Contract
-from sandbox.seed import OPENLAYER_TESTS
+from sandbox.core.seed import OPENLAYER_TESTS
 from sandbox.server import SandboxServer
 from tests.support.sandbox import SpecClient
 

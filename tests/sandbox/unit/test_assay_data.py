@@ -1,4 +1,4 @@
-"""Unit tests for sandbox.assay_data: time and duration parsing, the Timeline, and the walk over
+"""Unit tests for sandbox.assays.data: time and duration parsing, the Timeline, and the walk over
 analysis windows (gaps skipped, schedule indexes kept, filters, the work budget)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sandbox.assay_data import (
+from sandbox.assays.data import (
     MAX_WINDOWS,
     AssayInputError,
     Timeline,
@@ -16,7 +16,8 @@ from sandbox.assay_data import (
     parse_time,
     result_id,
 )
-from sandbox.history import InferenceRecord, parse_iopath
+from sandbox.assays.history import parse_iopath
+from sandbox.core.records import InferenceRecord
 
 T0 = datetime(2023, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)

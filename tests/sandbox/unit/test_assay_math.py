@@ -1,4 +1,4 @@
-"""Unit tests for sandbox.assay_math: the numbers come from the source documents.
+"""Unit tests for sandbox.assays.math: the numbers come from the source documents.
 
 Documents: 000 (assays v1 run_interactive), 001 (assays v2 get_results), 002 (v1 tutorial,
 run_interactive on 'input 0 0'). A few extra numbers come from the public Wallaroo
@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sandbox.assay_math import (
+from sandbox.assays.math import (
     PSI_ZERO_SUBSTITUTE,
     Aggregation,
     Metric,

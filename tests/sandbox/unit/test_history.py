@@ -1,4 +1,4 @@
-"""Unit tests for sandbox.history: determinism, shape, selection and drift of the canned history."""
+"""Unit tests for sandbox.assays.history: determinism, shape, selection and drift of the canned history."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sandbox.assay_math import score, status, summarize_baseline, summarize_window
-from sandbox.history import (
+from sandbox.assays.history import (
     DEFAULT_START,
     FEATURE_COUNT,
     InferenceRecord,
@@ -23,6 +22,7 @@ from sandbox.history import (
     select_values,
     to_baseline_row,
 )
+from sandbox.assays.math import score, status, summarize_baseline, summarize_window
 
 DAY = timedelta(days=1)
 

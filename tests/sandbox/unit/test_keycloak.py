@@ -1,4 +1,4 @@
-"""Tests for sandbox.keycloak: the Keycloak-compatible token service and its verifier.
+"""Tests for sandbox.keycloak.realm: the Keycloak-compatible token service and its verifier.
 
 Every test talks to a real aiohttp server on 127.0.0.1 (pytest-aiohttp's ``aiohttp_client``)
 and uses an injected clock, so expiry is tested without sleeping (except one short check of
@@ -22,7 +22,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from sandbox.keycloak import (
+from sandbox.keycloak.realm import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     InvalidToken,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.scoring import OUTPUT_FIELD, BadInput, predict, rows_from_records, rows_from_tensors
+from sandbox.mlops.scoring import OUTPUT_FIELD, BadInput, predict, rows_from_records, rows_from_tensors
 
 SHA = "bc85ce596945f876256f41515c7501c399fd97ebcb9ab3dd41bf03f8937b4507"
 

@@ -1,0 +1,2 @@
+"""A Keycloak stand-in: one realm's users, clients, sessions, RS256 keys and the
+OpenID Connect token endpoints. It knows nothing about the rest of the sandbox."""
