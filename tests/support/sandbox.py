@@ -12,8 +12,7 @@ import aiohttp
 import orjson
 
 from gateway.contract import Contract
-from sandbox.core.settings import SandboxSettings
-from sandbox.server import SandboxServer
+from sandbox import SandboxServer, SandboxSettings
 
 
 def sandbox_settings(tmp_path: Path, **changes: Any) -> SandboxSettings:

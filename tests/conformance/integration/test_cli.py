@@ -14,9 +14,9 @@ import pytest
 
 from gateway.cli import main
 from gateway.contract import Contract
+from sandbox import SandboxServer, start_sandbox
 from sandbox.core.context import REALM
 from sandbox.faults.switch import Fault
-from sandbox.server import SandboxServer, start_sandbox
 from tests.support.conformance import sandbox_argv
 from tests.support.sandbox import sandbox_settings
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from gateway.contract import Contract
+from sandbox import SandboxServer, start_sandbox
 from sandbox.faults.switch import Fault
-from sandbox.server import SandboxServer, start_sandbox
 from tests.support.conformance import describe, run_suite, sandbox_argv
 from tests.support.sandbox import sandbox_settings
 
