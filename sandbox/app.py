@@ -33,7 +33,8 @@ from sandbox.faults.admin import add_fault_routes
 from sandbox.faults.bodies import BodyFaults
 from sandbox.faults.middleware import accept_invalid_hook, fault_middleware, stand_in_hook
 from sandbox.faults.switch import FaultSwitch
-from sandbox.keycloak.realm import TokenRealm, add_token_routes
+from sandbox.keycloak.http import add_token_routes
+from sandbox.keycloak.realm import TokenRealm
 from sandbox.mlops import deployments, features, inference, models, pipelines, users, workspaces
 from sandbox.openlayer import evaluate
 

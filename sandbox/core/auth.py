@@ -19,7 +19,8 @@ from aiohttp.typedefs import Handler, Middleware
 from gateway.contract import Contract, Operation
 from sandbox.core.context import CLAIMS, OPERATION
 from sandbox.core.errors import ApiError
-from sandbox.keycloak.realm import InvalidToken, TokenRealm
+from sandbox.keycloak.errors import InvalidToken
+from sandbox.keycloak.realm import TokenRealm
 
 WALLAROO_BEARER = "wallarooBearer"
 OPENLAYER_API_KEY = "openlayerApiKey"

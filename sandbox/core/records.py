@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sandbox.keycloak.realm import RealmUser
+from sandbox.keycloak.users import RealmUser
 
 
 class Role(StrEnum):

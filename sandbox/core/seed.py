@@ -37,7 +37,7 @@ OPENLAYER_TESTS = (
 
 def seed_store(store: Store, realm: TokenRealm, settings: SandboxSettings) -> None:
     admin_email = settings.admin_email.lower()
-    account = realm.add_user(
+    account = realm.users.add(
         admin_email, settings.admin_password, email=admin_email, user_id=store.new_uuid(), admin=True
     )
     admin = store.add_user(account)

@@ -34,7 +34,7 @@ from sandbox.core.records import (
     User,
     Workspace,
 )
-from sandbox.keycloak.realm import RealmUser
+from sandbox.keycloak.users import RealmUser
 
 
 class UnknownEntity(LookupError):

@@ -59,7 +59,7 @@ async def users_invite(request: web.Request) -> web.StreamResponse:
         raise DuplicateName("user", email)
     temporary = None if data.get("password") else secrets.token_urlsafe(12)
     password = data.get("password") or temporary
-    account = request.app[REALM].add_user(email, password, email=email, user_id=the_store.new_uuid())
+    account = request.app[REALM].users.add(email, password, email=email, user_id=the_store.new_uuid())
     answer = {"id": the_store.add_user(account).id}
     if temporary is not None:
         answer["password"] = temporary
