@@ -360,9 +360,10 @@ async def assays_get_baseline(request: web.Request) -> web.StreamResponse:
     if data.get("workspace_id") is not None:
         pipeline = book.store.pipeline_by_name(data["workspace_id"], name)
     else:
-        pipeline = next((p for p in book.store.pipelines.values() if p.name == name), None)
-        if pipeline is None:
+        found = next((p for p in book.store.pipelines.values() if p.name == name), None)
+        if found is None:
             raise UnknownEntity("pipeline", name)
+        pipeline = found
     records = book.data.timeline(pipeline).between(*time_range(data))
     model, limit = data.get("model_name"), data.get("limit")
     if model is not None:

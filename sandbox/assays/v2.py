@@ -285,10 +285,9 @@ class AssaysV2:
             bound = min(last_data + assay.width, self._due(assay))
             if bound >= assay.first_run:
                 last = assay.first_run + ((bound - assay.first_run) // assay.frequency) * assay.frequency
-        upcoming: datetime | None = assay.first_run if last is None else last + assay.frequency
-        if not assay.active or (assay.end is not None and upcoming > assay.end):
-            upcoming = None
-        return {"last_run": render_time(last), "next_run": render_time(upcoming)}
+        upcoming = assay.first_run if last is None else last + assay.frequency
+        scheduled = assay.active and (assay.end is None or upcoming <= assay.end)
+        return {"last_run": render_time(last), "next_run": render_time(upcoming if scheduled else None)}
 
 
 ASSAYS_V2 = PerStore(

@@ -26,11 +26,11 @@ REALM = web.AppKey("realm", TokenRealm)
 FAULTS = web.AppKey("faults", FaultSwitch)
 
 OPERATION = web.RequestKey("operation", Operation)
-PATH_PARAMS = web.RequestKey("path_params", dict)
-QUERY = web.RequestKey("query", dict)
+PATH_PARAMS: web.RequestKey[dict[str, str]] = web.RequestKey("path_params", dict)
+QUERY: web.RequestKey[dict[str, Any]] = web.RequestKey("query", dict)
 BODY = web.RequestKey("body", object)
 MEDIA_TYPE = web.RequestKey("media_type", str)
-CLAIMS = web.RequestKey("claims", dict)
+CLAIMS: web.RequestKey[dict[str, Any]] = web.RequestKey("claims", dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -199,7 +199,8 @@ def validation_middleware(
 
 def _decode_parameters(request: web.Request, operation: Operation) -> None:
     query = dict(request.query.items())
-    violations = operation.parameter_violations(query, request[PATH_PARAMS])
+    path_params = request[PATH_PARAMS]
+    violations = operation.parameter_violations(query, path_params)
     if violations:
         raise _bad_request(violations)
     request[QUERY] = {

@@ -102,7 +102,7 @@ def _status_json(the_store: Store, deployment: Deployment) -> dict[str, Any]:
                 for m in deployment.models
             ]
         }
-    engine_lb = {
+    engine_lb: dict[str, Any] = {
         "ip": deployment.engine_lb.ip,
         "name": deployment.engine_lb.name,
         "status": "Running",

@@ -58,7 +58,7 @@ async def users_invite(request: web.Request) -> web.StreamResponse:
     if the_store.email_taken(email):
         raise DuplicateName("user", email)
     temporary = None if data.get("password") else secrets.token_urlsafe(12)
-    password = data.get("password") or temporary
+    password: str = temporary or data["password"]
     account = request.app[REALM].users.add(email, password, email=email, user_id=the_store.new_uuid())
     answer = {"id": the_store.add_user(account).id}
     if temporary is not None:
