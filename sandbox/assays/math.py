@@ -34,7 +34,7 @@ import bisect
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar
@@ -365,15 +365,9 @@ def make_binning(
 
 
 @dataclass(frozen=True, slots=True)
-class Summary:
+class Summary(Statistics):
     """A baseline or window summary: statistics plus aggregated bin values."""
 
-    count: int
-    min: float
-    max: float
-    mean: float
-    median: float
-    std: float
     edge_names: tuple[str, ...]
     aggregated_values: tuple[float, ...]
     aggregation: Aggregation
@@ -428,12 +422,7 @@ def _summarize(
         counts[binning.index_of(v)] += 1
     names = binning.baseline_edge_names if is_baseline else binning.window_edge_names()
     return Summary(
-        count=stats.count,
-        min=stats.min,
-        max=stats.max,
-        mean=stats.mean,
-        median=stats.median,
-        std=stats.std,
+        **asdict(stats),
         edge_names=names,
         aggregated_values=_aggregate(binning, counts, stats.count, aggregation),
         aggregation=aggregation,

@@ -13,10 +13,10 @@ import itertools
 import os
 import random
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sandbox.core.records import (
     Deployment,
@@ -36,6 +36,9 @@ from sandbox.core.records import (
 )
 from sandbox.keycloak.users import RealmUser
 
+K = TypeVar("K")
+V = TypeVar("V")
+
 
 class UnknownEntity(LookupError):
     """No entity of that kind has that id or name."""
@@ -49,6 +52,14 @@ class DuplicateName(ValueError):
 
     def __init__(self, kind: str, name: str) -> None:
         super().__init__(f"{kind} {name!r} already exists")
+
+
+def _lookup(table: Mapping[K, V], kind: str, key: K) -> V:
+    """``table[key]``, or UnknownEntity(kind, key)."""
+    try:
+        return table[key]
+    except KeyError:
+        raise UnknownEntity(kind, key) from None
 
 
 class Store:
@@ -100,10 +111,7 @@ class Store:
         return any(u.email.lower() == email.lower() for u in self.users.values())
 
     def user(self, user_id: str) -> User:
-        try:
-            return self.users[user_id]
-        except KeyError:
-            raise UnknownEntity("user", user_id) from None
+        return _lookup(self.users, "user", user_id)
 
     def user_by_email(self, email: str) -> User:
         found = next((u for u in self.users.values() if u.email.lower() == email.lower()), None)
@@ -121,10 +129,7 @@ class Store:
         return workspace
 
     def workspace(self, workspace_id: int) -> Workspace:
-        try:
-            return self.workspaces[workspace_id]
-        except KeyError:
-            raise UnknownEntity("workspace", workspace_id) from None
+        return _lookup(self.workspaces, "workspace", workspace_id)
 
     def workspace_by_name(self, name: str) -> Workspace:
         found = next((w for w in self.workspaces.values() if w.name == name), None)
@@ -162,10 +167,7 @@ class Store:
         return model
 
     def model(self, model_id: int) -> Model:
-        try:
-            return self.models[model_id]
-        except KeyError:
-            raise UnknownEntity("model", model_id) from None
+        return _lookup(self.models, "model", model_id)
 
     def models_in(self, workspace_id: int) -> list[Model]:
         """A workspace's models, newest first."""
@@ -216,10 +218,7 @@ class Store:
         return pipeline
 
     def pipeline(self, pipeline_id: int) -> Pipeline:
-        try:
-            return self.pipelines[pipeline_id]
-        except KeyError:
-            raise UnknownEntity("pipeline", pipeline_id) from None
+        return _lookup(self.pipelines, "pipeline", pipeline_id)
 
     def pipeline_by_name(self, workspace_id: int, name: str) -> Pipeline:
         workspace = self.workspace(workspace_id)
@@ -342,10 +341,7 @@ class Store:
         self.openlayer_tests[test.id] = test
 
     def openlayer_test(self, test_id: str) -> OpenlayerTest:
-        try:
-            return self.openlayer_tests[test_id]
-        except KeyError:
-            raise UnknownEntity("test", test_id) from None
+        return _lookup(self.openlayer_tests, "test", test_id)
 
     def queue_evaluations(
         self, test: OpenlayerTest, pipeline_ids: Iterable[str], start: int, end: int, overwrite: bool

@@ -1,15 +1,19 @@
 """The grants the token endpoint supports: ``password``, ``client_credentials`` and
 ``refresh_token`` (refresh tokens rotate: each use revokes the presented one), and the scopes a
-client may ask for. Each grant checks its form and the realm's state, then has the realm issue."""
+client may ask for. Each grant checks its form and the realm's state and says what it grants;
+`run_grant` has the realm issue the tokens."""
 
 from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 from sandbox.keycloak.errors import InvalidToken, OAuthError
 from sandbox.keycloak.realm import TokenRealm
+from sandbox.keycloak.sessions import Session
+from sandbox.keycloak.users import RealmUser
 
 GRANT_PASSWORD: Final = "password"
 GRANT_CLIENT_CREDENTIALS: Final = "client_credentials"
@@ -20,7 +24,17 @@ DEFAULT_SCOPES: Final = ("profile", "email")
 # Optional scopes a client may ask for in addition to the defaults.
 OPTIONAL_SCOPES: Final = frozenset({"openid", "profile", "email"})
 
-Grant = Callable[[TokenRealm, str, str, Mapping[str, str], str | None], dict[str, Any]]
+
+@dataclass(frozen=True, slots=True)
+class Granted:
+    """What a grant allows: the scope, and for a user login the user and their session."""
+
+    scope: str
+    user: RealmUser | None = None
+    session: Session | None = None
+
+
+Grant = Callable[[TokenRealm, str, Mapping[str, str]], Granted]
 
 
 def resolve_scope(requested: str | None) -> str:
@@ -40,9 +54,7 @@ def resolve_scope(requested: str | None) -> str:
     return " ".join(scopes)
 
 
-def grant_password(
-    realm: TokenRealm, issuer: str, client_id: str, form: Mapping[str, str], client_address: str | None
-) -> dict[str, Any]:
+def grant_password(realm: TokenRealm, client_id: str, form: Mapping[str, str]) -> Granted:
     username, password = form.get("username"), form.get("password")
     if not username:
         raise OAuthError(400, "invalid_request", "Missing parameter: username")
@@ -55,37 +67,17 @@ def grant_password(
     if not user.enabled:
         raise OAuthError(400, "invalid_grant", "Account disabled")
     session = realm.sessions.open(client_id, user.username.lower(), scope, realm.now())
-    return realm.issue(
-        grant=GRANT_PASSWORD,
-        issuer=issuer,
-        client_id=client_id,
-        scope=scope,
-        user=user,
-        session=session,
-        client_address=client_address,
-    )
+    return Granted(scope, user, session)
 
 
-def grant_client_credentials(
-    realm: TokenRealm, issuer: str, client_id: str, form: Mapping[str, str], client_address: str | None
-) -> dict[str, Any]:
+def grant_client_credentials(realm: TokenRealm, client_id: str, form: Mapping[str, str]) -> Granted:
     if realm.clients.is_public(client_id):
         raise OAuthError(400, "unauthorized_client", "Public client not allowed to retrieve service account")
     scope = resolve_scope(form.get("scope"))
-    return realm.issue(
-        grant=GRANT_CLIENT_CREDENTIALS,
-        issuer=issuer,
-        client_id=client_id,
-        scope=scope,
-        user=None,
-        session=None,
-        client_address=client_address,
-    )
+    return Granted(scope)
 
 
-def grant_refresh_token(
-    realm: TokenRealm, issuer: str, client_id: str, form: Mapping[str, str], client_address: str | None
-) -> dict[str, Any]:
+def grant_refresh_token(realm: TokenRealm, client_id: str, form: Mapping[str, str]) -> Granted:
     token = form.get("refresh_token")
     if not token:
         raise OAuthError(400, "invalid_request", "Missing parameter: refresh_token")
@@ -113,15 +105,7 @@ def grant_refresh_token(
         if not set(narrowed.split()) <= set(session.scope.split()):
             raise OAuthError(400, "invalid_scope", "Client no longer has requested consent from user")
         scope = narrowed
-    return realm.issue(
-        grant=GRANT_REFRESH_TOKEN,
-        issuer=issuer,
-        client_id=client_id,
-        scope=scope,
-        user=user,
-        session=session,
-        client_address=client_address,
-    )
+    return Granted(scope, user, session)
 
 
 GRANTS: Final[Mapping[str, Grant]] = {
@@ -129,3 +113,24 @@ GRANTS: Final[Mapping[str, Grant]] = {
     GRANT_CLIENT_CREDENTIALS: grant_client_credentials,
     GRANT_REFRESH_TOKEN: grant_refresh_token,
 }
+
+
+def run_grant(
+    realm: TokenRealm,
+    grant_type: str,
+    issuer: str,
+    client_id: str,
+    form: Mapping[str, str],
+    client_address: str | None,
+) -> dict[str, Any]:
+    """The token response of grant ``grant_type`` (one of `GRANTS`) for an authenticated client."""
+    granted = GRANTS[grant_type](realm, client_id, form)
+    return realm.issue(
+        grant=grant_type,
+        issuer=issuer,
+        client_id=client_id,
+        scope=granted.scope,
+        user=granted.user,
+        session=granted.session,
+        client_address=client_address,
+    )

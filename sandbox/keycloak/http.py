@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, unquote_plus
 from aiohttp import web
 
 from sandbox.keycloak.errors import OAuthError
-from sandbox.keycloak.grants import GRANTS, OPTIONAL_SCOPES
+from sandbox.keycloak.grants import GRANTS, OPTIONAL_SCOPES, run_grant
 from sandbox.keycloak.keys import ALGORITHM
 from sandbox.keycloak.realm import PATH_PREFIX, TokenRealm
 
@@ -146,13 +146,12 @@ def add_token_routes(app: web.Application, realm: TokenRealm) -> None:
             grant_type = form.get("grant_type")
             if not grant_type:
                 raise OAuthError(400, "invalid_request", "Missing form parameter: grant_type")
-            grant = GRANTS.get(grant_type)
-            if grant is None:
+            if grant_type not in GRANTS:
                 raise OAuthError(400, "unsupported_grant_type", "Unsupported grant_type")
             client_id = _authenticate_client(realm, request, form)
             if realm.base_url is None:
                 realm.set_base_url(f"{request.scheme}://{request.host}")
-            body = grant(realm, request_issuer(request), client_id, form, request.remote)
+            body = run_grant(realm, grant_type, request_issuer(request), client_id, form, request.remote)
         except OAuthError as exc:
             realm.rejected[exc.error] += 1
             return _oauth_error_response(realm, exc)
