@@ -1,6 +1,6 @@
 """`build_sandbox_app`: wires the sandbox's parts into one aiohttp application.
 
-Routes: the Keycloak token endpoints of `sandbox.keycloak.realm`, the fault switch's admin endpoint
+Routes: the Keycloak token endpoints of `sandbox.keycloak.http`, the fault switch's admin endpoint
 (`sandbox.faults.admin`), then one catch-all route serving every spec operation. Middlewares,
 outermost first: errors (every failure an Error body), routing (spec operation or 404/405), auth
 (per the operation's security), validation (params, content type, body), faults (breaks success
@@ -24,6 +24,7 @@ from sandbox.assays import v2 as assays_v2
 from sandbox.core.auth import auth_middleware
 from sandbox.core.context import FAULTS, REALM, SETTINGS, STORE
 from sandbox.core.errors import error_middleware
+from sandbox.core.fault_switch import FaultSwitch
 from sandbox.core.routing import add_api_route, routing_middleware
 from sandbox.core.seed import seed_store
 from sandbox.core.settings import SandboxSettings
@@ -32,7 +33,6 @@ from sandbox.core.validation import validation_middleware
 from sandbox.faults.admin import add_fault_routes
 from sandbox.faults.bodies import BodyFaults
 from sandbox.faults.middleware import accept_invalid_hook, fault_middleware, stand_in_hook
-from sandbox.faults.switch import FaultSwitch
 from sandbox.keycloak.http import add_token_routes
 from sandbox.keycloak.realm import TokenRealm
 from sandbox.mlops import deployments, features, inference, models, pipelines, users, workspaces

@@ -10,9 +10,9 @@ from aiohttp import web
 from gateway.contract import Contract
 from sandbox.app import build_sandbox_app
 from sandbox.core.context import FAULTS, REALM, SETTINGS, STORE
+from sandbox.core.fault_switch import FaultSwitch
 from sandbox.core.settings import SandboxSettings
 from sandbox.core.store import Store
-from sandbox.faults.switch import FaultSwitch
 
 
 @dataclass(slots=True)

@@ -14,10 +14,10 @@ from typing import Any
 from aiohttp import web
 
 from gateway.contract import Operation
+from sandbox.core.fault_switch import FaultSwitch
 from sandbox.core.records import StoredFile
 from sandbox.core.settings import SandboxSettings
 from sandbox.core.store import Store
-from sandbox.faults.switch import FaultSwitch
 from sandbox.keycloak.realm import TokenRealm
 
 SETTINGS = web.AppKey("settings", SandboxSettings)

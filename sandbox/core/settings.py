@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sandbox.faults.switch import DEFAULT_DELAY, Fault
+from sandbox.core.fault_switch import DEFAULT_DELAY, Fault
 
 MIB = 1024 * 1024
 
@@ -24,7 +24,7 @@ class SandboxSettings:
     `clock` (seconds since the epoch) drives token expiry, timestamps and deployment start-up,
     so tests can move time without sleeping. `fault` switches one contract fault on from the
     start, limited to `fault_operations` (None: every operation), `fault_delay` seconds for
-    slow_response (see `sandbox.faults.switch`); `admin_key` guards `/_sandbox/fault`.
+    slow_response (see `sandbox.core.fault_switch`); `admin_key` guards `/_sandbox/fault`.
     """
 
     seed: int = 0

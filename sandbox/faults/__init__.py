@@ -1,2 +1,3 @@
-"""The contract-fault switch: which fault is on, what it breaks in a body, the middleware
-that breaks answers, and the admin endpoint that flips it at run time."""
+"""Acting on the contract-fault switch (`sandbox.core.fault_switch`): what a fault breaks in a
+body (`bodies`), the middleware that breaks success answers (`middleware`), and the admin
+endpoint that flips the switch at run time (`admin`)."""

@@ -1,4 +1,4 @@
-"""`/_sandbox/fault`: read and switch the sandbox's fault at run time (see `sandbox.faults.switch`).
+"""`/_sandbox/fault`: read and switch the sandbox's fault at run time (see `sandbox.core.fault_switch`).
 
 Not part of the contract: the routes are registered before the catch-all API route, so the
 routing middleware lets them through and every other unknown path still answers 404.
@@ -20,8 +20,8 @@ from aiohttp import web
 
 from sandbox.core.auth import bearer_token
 from sandbox.core.errors import ApiError
+from sandbox.core.fault_switch import FaultError, FaultSwitch
 from sandbox.core.responses import json_response
-from sandbox.faults.switch import FaultError, FaultSwitch
 
 FAULT_PATH = "/_sandbox/fault"
 _KEYS = frozenset({"fault", "operations", "delay"})

@@ -21,7 +21,7 @@ from itertools import islice
 from typing import Any
 
 from gateway.contract import JSON, Contract, MediaTypeSpec, Operation, json_pointer
-from sandbox.faults.switch import Fault
+from sandbox.core.fault_switch import Fault
 
 MAX_NODES = 500  # nodes of one body looked at
 MAX_ATTEMPTS = 64  # candidate changes validated before giving up

@@ -22,9 +22,9 @@ from aiohttp.typedefs import Handler, Middleware
 
 from gateway.contract import JSON, Operation, media_kind
 from sandbox.core.context import OPERATION, body
+from sandbox.core.fault_switch import Fault, FaultSwitch
 from sandbox.core.responses import error_response, json_response
 from sandbox.faults.bodies import BodyFaults, JsonPath
-from sandbox.faults.switch import Fault, FaultSwitch
 
 FAULT_HEADER = "X-Sandbox-Fault"
 UNDOCUMENTED_STATUSES = (418, 299)

@@ -16,7 +16,7 @@ from gateway.cli import main
 from gateway.contract import Contract
 from sandbox import SandboxServer, start_sandbox
 from sandbox.core.context import REALM
-from sandbox.faults.switch import Fault
+from sandbox.core.fault_switch import Fault
 from tests.support.conformance import sandbox_argv
 from tests.support.sandbox import sandbox_settings
 

@@ -12,7 +12,7 @@ import pytest
 
 from gateway.contract import Contract
 from sandbox import SandboxServer, start_sandbox
-from sandbox.faults.switch import Fault
+from sandbox.core.fault_switch import Fault
 from tests.support import ROOT
 from tests.support.conformance import sandbox_argv
 from tests.support.sandbox import sandbox_settings

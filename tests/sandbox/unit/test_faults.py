@@ -11,9 +11,9 @@ import orjson
 import pytest
 
 from gateway.contract import Contract
+from sandbox.core.fault_switch import Fault, FaultError, FaultSwitch
 from sandbox.faults.bodies import BodyFaults
 from sandbox.faults.middleware import truncated_json
-from sandbox.faults.switch import Fault, FaultError, FaultSwitch
 
 #: Operations whose success body is `{}` or null: no body fault applies to them.
 NOTHING_TO_BREAK = {
