@@ -38,26 +38,6 @@ from sandbox.core.seed import HOUSEPRICE_MODEL, HOUSEPRICE_PIPELINE, HOUSEPRICE_
 from sandbox.core.settings import SandboxSettings
 from sandbox.core.store import Store, UnknownEntity
 
-__all__ = [
-    "ASSAY_DATA",
-    "EPOCH",
-    "MAX_ANALYSED_RECORDS",
-    "MAX_WINDOWS",
-    "AssayData",
-    "AssayInputError",
-    "PerStore",
-    "Timeline",
-    "Window",
-    "analysis_windows",
-    "input_errors_answer_400",
-    "parse_duration",
-    "parse_optional_time",
-    "parse_time",
-    "render_time",
-    "result_id",
-    "time_range",
-]
-
 T = TypeVar("T")
 
 #: Upper bounds on what one request may analyse (guards against "1 minute" windows over years).

@@ -23,24 +23,6 @@ from typing import Any, Literal
 
 from sandbox.core.records import InferenceRecord
 
-__all__ = [
-    "DEFAULT_INPUT_FIELD",
-    "DEFAULT_MODEL",
-    "DEFAULT_OUTPUT_FIELD",
-    "DEFAULT_PIPELINE",
-    "DEFAULT_START",
-    "FEATURE_COUNT",
-    "IoPath",
-    "drift_shift",
-    "generate_history",
-    "has_field",
-    "parse_iopath",
-    "parse_v2_field",
-    "select_records",
-    "select_values",
-    "to_baseline_row",
-]
-
 DEFAULT_PIPELINE = "housepricepipe"
 DEFAULT_MODEL = "housepricemodel"
 DEFAULT_INPUT_FIELD = "tensor"

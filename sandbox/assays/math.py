@@ -39,33 +39,6 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar
 
-__all__ = [
-    "PSI_ZERO_SUBSTITUTE",
-    "Aggregation",
-    "BinMode",
-    "Binning",
-    "Metric",
-    "ScoreResult",
-    "Statistics",
-    "Summary",
-    "compute_statistics",
-    "edge_name",
-    "format_time",
-    "make_binning",
-    "parse_aggregation",
-    "parse_bin_mode",
-    "parse_metric",
-    "quantile_nearest_rank",
-    "score",
-    "status",
-    "summarize_baseline",
-    "summarize_window",
-    "summary_from_v1",
-    "summary_from_v2",
-    "summary_to_v1",
-    "summary_to_v2",
-]
-
 #: Density substituted for an exactly-empty bin in the PSI formula (both sides).
 PSI_ZERO_SUBSTITUTE = 0.005
 

@@ -27,16 +27,6 @@ from sandbox.assays.math import (
     summary_from_v1,
 )
 
-__all__ = [
-    "AssayDefinitionV1",
-    "BaselineSource",
-    "FixedBaseline",
-    "StaticBaseline",
-    "SummarizerV1",
-    "VectorBaseline",
-    "parse_definition",
-]
-
 
 @dataclass(frozen=True, slots=True)
 class FixedBaseline:
