@@ -8,8 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from gateway.config import AuthMode, GatewayConfig, TeamConfig, UpstreamAuth, UpstreamConfig
 from gateway.server import start_gateway
-from sandbox.server import SandboxServer, start_sandbox
-from sandbox.settings import SandboxSettings
+from sandbox import SandboxServer, SandboxSettings, start_sandbox
 
 DEMO_TEAM_KEY = "demo-team-key-0123456789abcdef"
 

@@ -3,7 +3,7 @@ Ctrl-C, printing their URLs and the demo credentials.
 
 `--fault NAME` (or SANDBOX_FAULT) starts it with one contract fault switched on, limited by
 `--fault-operations` (SANDBOX_FAULT_OPERATIONS, comma-separated operationIds) and timed by
-`--fault-delay` (SANDBOX_FAULT_DELAY); see `sandbox.faults`."""
+`--fault-delay` (SANDBOX_FAULT_DELAY); see `sandbox.core.fault_switch`."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ import signal
 from collections.abc import Mapping
 from dataclasses import replace
 
-from sandbox.faults import DEFAULT_DELAY, Fault, FaultError, parse_fault, parse_operations
+from sandbox.core.fault_switch import DEFAULT_DELAY, Fault, FaultError, parse_fault, parse_operations
+from sandbox.core.settings import SandboxSettings
 from sandbox.server import SandboxServer, start_sandbox
-from sandbox.settings import SandboxSettings
 
 
 def _fault(value: str) -> Fault | None:

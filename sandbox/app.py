@@ -1,7 +1,7 @@
 """`build_sandbox_app`: wires the sandbox's parts into one aiohttp application.
 
-Routes: the Keycloak token endpoints of `sandbox.keycloak`, the fault switch's admin endpoint
-(`sandbox.fault_admin`), then one catch-all route serving every spec operation. Middlewares,
+Routes: the Keycloak token endpoints of `sandbox.keycloak.http`, the fault switch's admin endpoint
+(`sandbox.faults.admin`), then one catch-all route serving every spec operation. Middlewares,
 outermost first: errors (every failure an Error body), routing (spec operation or 404/405), auth
 (per the operation's security), validation (params, content type, body), faults (breaks success
 answers while a fault is switched on). Handlers come from the handler modules by operationId; an
@@ -19,32 +19,37 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from gateway.contract import Contract
-from sandbox import (
-    assays,
-    deployments,
-    features,
-    inference,
-    models,
-    openlayer,
-    pipelines,
+from sandbox.assays import v1 as assays_v1
+from sandbox.assays import v2 as assays_v2
+from sandbox.core.auth import auth_middleware
+from sandbox.core.context import FAULTS, REALM, SETTINGS, STORE
+from sandbox.core.errors import error_middleware
+from sandbox.core.fault_switch import FaultSwitch
+from sandbox.core.routing import add_api_route, routing_middleware
+from sandbox.core.seed import seed_store
+from sandbox.core.settings import SandboxSettings
+from sandbox.core.store import Store
+from sandbox.core.validation import validation_middleware
+from sandbox.faults.admin import add_fault_routes
+from sandbox.faults.bodies import BodyFaults
+from sandbox.faults.middleware import accept_invalid_hook, fault_middleware, stand_in_hook
+from sandbox.keycloak.http import add_token_routes
+from sandbox.keycloak.realm import TokenRealm
+from sandbox.mlops import deployments, features, inference, models, pipelines, users, workspaces
+from sandbox.openlayer import evaluate
+
+HANDLER_MODULES = (
     users,
     workspaces,
+    models,
+    pipelines,
+    deployments,
+    inference,
+    features,
+    evaluate,
+    assays_v1,
+    assays_v2,
 )
-from sandbox.auth import auth_middleware
-from sandbox.context import FAULTS, REALM, SETTINGS, STORE
-from sandbox.errors import error_middleware
-from sandbox.fault_admin import add_fault_routes
-from sandbox.fault_bodies import BodyFaults
-from sandbox.fault_middleware import accept_invalid_hook, fault_middleware, stand_in_hook
-from sandbox.faults import FaultSwitch
-from sandbox.keycloak import TokenRealm, add_token_routes
-from sandbox.routing import add_api_route, routing_middleware
-from sandbox.seed import seed_store
-from sandbox.settings import SandboxSettings
-from sandbox.store import Store
-from sandbox.validation import validation_middleware
-
-HANDLER_MODULES = (users, workspaces, models, pipelines, deployments, inference, features, openlayer, assays)
 
 
 @cache

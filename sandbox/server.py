@@ -9,10 +9,10 @@ from aiohttp import web
 
 from gateway.contract import Contract
 from sandbox.app import build_sandbox_app
-from sandbox.context import FAULTS, REALM, SETTINGS, STORE
-from sandbox.faults import FaultSwitch
-from sandbox.settings import SandboxSettings
-from sandbox.store import Store
+from sandbox.core.context import FAULTS, REALM, SETTINGS, STORE
+from sandbox.core.fault_switch import FaultSwitch
+from sandbox.core.settings import SandboxSettings
+from sandbox.core.store import Store
 
 
 @dataclass(slots=True)

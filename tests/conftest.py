@@ -11,8 +11,8 @@ import aiohttp
 import pytest
 
 from gateway.contract import Contract
+from sandbox import SandboxServer, start_sandbox
 from sandbox.app import default_contract
-from sandbox.server import SandboxServer, start_sandbox
 from tests.support.sandbox import SpecClient, password_token, sandbox_settings
 
 

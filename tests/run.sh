@@ -28,7 +28,7 @@ echo "== ruff format --check" && python3 -m ruff format --check .
 mypy_targets=(
   gateway
   conformance
-  # sandbox  # enable once sandbox/ passes mypy --strict (then drop its override in pyproject.toml)
+  sandbox
 )
 echo "== mypy --strict ${mypy_targets[*]}" && python3 -m mypy "${mypy_targets[@]}"
 echo "== pytest" && python3 -m pytest "$@"

@@ -14,7 +14,7 @@ from conformance.results import Finding, RunResult
 from conformance.runner import run_conformance
 from conformance.settings import ConformanceSettings
 from gateway.contract import Contract
-from sandbox.server import SandboxServer
+from sandbox import SandboxServer
 
 
 def sandbox_argv(sandbox: SandboxServer, *extra: str) -> list[str]:

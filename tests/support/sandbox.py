@@ -12,8 +12,7 @@ import aiohttp
 import orjson
 
 from gateway.contract import Contract
-from sandbox.server import SandboxServer
-from sandbox.settings import SandboxSettings
+from sandbox import SandboxServer, SandboxSettings
 
 
 def sandbox_settings(tmp_path: Path, **changes: Any) -> SandboxSettings:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import orjson
 
-from sandbox.seed import HOUSEPRICE_PIPELINE, HOUSEPRICE_WORKSPACE, OPENLAYER_TESTS
+from sandbox.core.seed import HOUSEPRICE_PIPELINE, HOUSEPRICE_WORKSPACE, OPENLAYER_TESTS
 from tests.support.sandbox import Answer, SpecClient
 
 NEW_USER = "new.user@example.com"

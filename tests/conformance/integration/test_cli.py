@@ -14,9 +14,9 @@ import pytest
 
 from gateway.cli import main
 from gateway.contract import Contract
-from sandbox.context import REALM
-from sandbox.faults import Fault
-from sandbox.server import SandboxServer, start_sandbox
+from sandbox import SandboxServer, start_sandbox
+from sandbox.core.context import REALM
+from sandbox.core.fault_switch import Fault
 from tests.support.conformance import sandbox_argv
 from tests.support.sandbox import sandbox_settings
 

@@ -1,7 +1,7 @@
 """The suite finds what it should: with each of the sandbox's faults switched on, a small run over
 the operations the fault affects reports it, under the check that is meant to catch it.
 
-Every fault of `sandbox.faults.Fault` has a row here (a test checks that), so a fault added to the
+Every fault of `sandbox.core.fault_switch.Fault` has a row here (a test checks that), so a fault added to the
 sandbox without a check that catches it fails the suite.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from gateway.contract import Contract
-from sandbox.faults import Fault
-from sandbox.server import SandboxServer, start_sandbox
+from sandbox import SandboxServer, start_sandbox
+from sandbox.core.fault_switch import Fault
 from tests.support.conformance import describe, run_suite, sandbox_argv
 from tests.support.sandbox import sandbox_settings
 

@@ -10,7 +10,7 @@ import time
 from gateway.config import GatewayConfig, TeamConfig, ValidationConfig
 from gateway.contract import Contract
 from gateway.demo import sandbox_upstreams
-from sandbox.server import SandboxServer
+from sandbox import SandboxServer
 from tests.support.conformance import assert_conforms, run_suite
 from tests.support.gateway import TEAM_KEY, running_gateway
 

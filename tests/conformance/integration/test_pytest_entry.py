@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from gateway.contract import Contract
-from sandbox.faults import Fault
-from sandbox.server import SandboxServer, start_sandbox
+from sandbox import SandboxServer, start_sandbox
+from sandbox.core.fault_switch import Fault
 from tests.support import ROOT
 from tests.support.conformance import sandbox_argv
 from tests.support.sandbox import sandbox_settings

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from gateway.contract import Contract
-from sandbox.server import SandboxServer
+from sandbox import SandboxServer
 from tests.support.conformance import assert_conforms, run_suite, sandbox_argv
 
 

@@ -12,8 +12,8 @@ import pytest
 from gateway.contract import Contract
 from gateway.credentials.errors import CredentialsUnavailable
 from gateway.credentials.keycloak import KeycloakLogin, TokenGrant
-from sandbox.context import REALM
-from sandbox.server import start_sandbox
+from sandbox import start_sandbox
+from sandbox.core.context import REALM
 from tests.support.sandbox import sandbox_settings
 
 

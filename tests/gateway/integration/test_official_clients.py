@@ -8,8 +8,8 @@ import pytest
 
 from gateway.config import GatewayConfig, TeamConfig
 from gateway.demo import sandbox_upstreams
-from sandbox.seed import OPENLAYER_TESTS
-from sandbox.server import SandboxServer
+from sandbox import SandboxServer
+from sandbox.core.seed import OPENLAYER_TESTS
 from tests.support.gateway import TEAM_KEY, running_gateway
 from tests.support.official_clients import wallaroo_generated_client
 

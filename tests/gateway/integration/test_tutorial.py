@@ -9,8 +9,8 @@ import aiohttp
 from gateway.config import GatewayConfig, TeamConfig, ValidationConfig
 from gateway.contract import Contract
 from gateway.demo import sandbox_upstreams
-from sandbox.context import REALM
-from sandbox.server import SandboxServer
+from sandbox import SandboxServer
+from sandbox.core.context import REALM
 from tests.support.gateway import TEAM_KEY, running_gateway
 from tests.support.sandbox import SpecClient, password_token
 from tests.support.tutorial import run_tutorial

@@ -18,8 +18,8 @@ import aiohttp
 import pytest
 
 from gateway.contract import Contract
-from sandbox.assay_math import score, status, summarize_baseline, summarize_window, summary_to_v2
-from sandbox.server import start_sandbox
+from sandbox import start_sandbox
+from sandbox.assays.math import score, status, summarize_baseline, summarize_window, summary_to_v2
 from tests.support.sandbox import SpecClient, password_token, sandbox_settings
 
 BASELINE_START = datetime(2023, 1, 1, 5, tzinfo=UTC)

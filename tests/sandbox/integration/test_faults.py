@@ -16,12 +16,12 @@ import pytest
 from multidict import CIMultiDictProxy
 
 from gateway.contract import Contract, Violation
+from sandbox import SandboxServer, start_sandbox
 from sandbox.__main__ import parse_args, settings_from
-from sandbox.fault_bodies import BodyFaults
-from sandbox.fault_middleware import FAULT_HEADER
-from sandbox.faults import DESCRIPTIONS, Fault
-from sandbox.seed import HOUSEPRICE_MODEL, HOUSEPRICE_PIPELINE, HOUSEPRICE_WORKSPACE
-from sandbox.server import SandboxServer, start_sandbox
+from sandbox.core.fault_switch import DESCRIPTIONS, Fault
+from sandbox.core.seed import HOUSEPRICE_MODEL, HOUSEPRICE_PIPELINE, HOUSEPRICE_WORKSPACE
+from sandbox.faults.bodies import BodyFaults
+from sandbox.faults.middleware import FAULT_HEADER
 from tests.support.sandbox import password_token, sandbox_settings
 from tests.support.tutorial import ASSAY
 

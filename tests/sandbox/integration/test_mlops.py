@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 
 from gateway.contract import Contract
-from sandbox.server import SandboxServer, start_sandbox
+from sandbox import SandboxServer, start_sandbox
 from tests.support.sandbox import SpecClient, password_token, sandbox_settings
 
 MODEL_BYTES = bytes(range(256)) * 1000 + b"model tail"

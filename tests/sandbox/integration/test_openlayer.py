@@ -5,8 +5,8 @@ from __future__ import annotations
 import aiohttp
 
 from gateway.contract import Contract
-from sandbox.seed import OPENLAYER_TESTS
-from sandbox.server import SandboxServer
+from sandbox import SandboxServer
+from sandbox.core.seed import OPENLAYER_TESTS
 from tests.support.sandbox import SpecClient
 
 TEST = OPENLAYER_TESTS[0]

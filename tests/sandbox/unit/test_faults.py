@@ -11,9 +11,9 @@ import orjson
 import pytest
 
 from gateway.contract import Contract
-from sandbox.fault_bodies import BodyFaults
-from sandbox.fault_middleware import truncated_json
-from sandbox.faults import Fault, FaultError, FaultSwitch
+from sandbox.core.fault_switch import Fault, FaultError, FaultSwitch
+from sandbox.faults.bodies import BodyFaults
+from sandbox.faults.middleware import truncated_json
 
 #: Operations whose success body is `{}` or null: no body fault applies to them.
 NOTHING_TO_BREAK = {

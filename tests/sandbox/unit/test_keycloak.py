@@ -22,16 +22,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from sandbox.keycloak import (
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    InvalidToken,
-    RealmUser,
-    TokenRealm,
-    add_token_routes,
-    generate_signing_key,
-    make_token_app,
-)
+from sandbox.keycloak.clients import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from sandbox.keycloak.errors import InvalidToken
+from sandbox.keycloak.http import add_token_routes, make_token_app
+from sandbox.keycloak.keys import generate_signing_key
+from sandbox.keycloak.realm import TokenRealm
+from sandbox.keycloak.users import RealmUser
 
 TOKEN_PATH = "/auth/realms/master/protocol/openid-connect/token"
 CERTS_PATH = "/auth/realms/master/protocol/openid-connect/certs"
@@ -78,7 +74,7 @@ def realm(signing_key: rsa.RSAPrivateKey, clock: FakeClock) -> TokenRealm:
         access_token_lifetime=ACCESS_LIFETIME,
         refresh_token_lifetime=REFRESH_LIFETIME,
     )
-    r.add_user(USERNAME, PASSWORD, email=USERNAME, user_id=USER_ID)
+    r.users.add(USERNAME, PASSWORD, email=USERNAME, user_id=USER_ID)
     return r
 
 
@@ -185,7 +181,7 @@ async def test_password_grant_with_client_secret_in_form(client: TestClient) -> 
 
 
 async def test_username_is_case_insensitive_and_email_logs_in(client: TestClient, realm: TokenRealm) -> None:
-    realm.add_user("Operator", "pw", email="Ops@Example.com")
+    realm.users.add("Operator", "pw", email="Ops@Example.com")
     body = await password_login(client, username="OPERATOR", password="pw")
     assert unverified(body["access_token"])["preferred_username"] == "operator"
     body = await password_login(client, username="ops@example.com", password="pw")
@@ -195,7 +191,9 @@ async def test_username_is_case_insensitive_and_email_logs_in(client: TestClient
 async def test_openid_scope_adds_an_id_token(client: TestClient, realm: TokenRealm) -> None:
     body = await password_login(client, scope="openid")
     assert body["scope"] == "openid profile email"
-    id_claims = jwt.decode(body["id_token"], realm.public_key, algorithms=["RS256"], audience="api-client")
+    id_claims = jwt.decode(
+        body["id_token"], realm.keys.public_key, algorithms=["RS256"], audience="api-client"
+    )
     assert id_claims["typ"] == "ID"
     assert id_claims["sub"] == USER_ID
     digest = hashlib.sha256(body["access_token"].encode()).digest()
@@ -210,7 +208,7 @@ async def test_unknown_scope_is_invalid_scope(client: TestClient) -> None:
 
 
 async def test_admin_user_gets_admin_roles(client: TestClient, realm: TokenRealm) -> None:
-    realm.add_user("root@wallaroo.ai", "pw", email="root@wallaroo.ai", admin=True)
+    realm.users.add("root@wallaroo.ai", "pw", email="root@wallaroo.ai", admin=True)
     claims = unverified(
         (await password_login(client, username="root@wallaroo.ai", password="pw"))["access_token"]
     )
@@ -428,7 +426,7 @@ async def test_client_credentials_issues_a_service_account_token(
     assert body["refresh_expires_in"] == 0
     assert body["expires_in"] == ACCESS_LIFETIME
     claims = realm.verify_access_token(body["access_token"])
-    assert claims["sub"] == realm.service_account_id("api-client")
+    assert claims["sub"] == realm.clients.service_account_id("api-client")
     assert claims["azp"] == "api-client"
     assert claims["preferred_username"] == "service-account-api-client"
     assert claims["clientId"] == "api-client"
@@ -510,8 +508,8 @@ async def test_refresh_token_garbage_and_other_client(client: TestClient, realm:
 
 async def test_revoked_session_refresh_fails(client: TestClient, realm: TokenRealm) -> None:
     first = await password_login(client)
-    assert realm.active_sessions == 1
-    assert realm.revoke_session(first["session_state"]) is True
+    assert len(realm.sessions) == 1
+    assert realm.sessions.revoke(first["session_state"]) is True
     status, body = await refresh(client, first["refresh_token"])
     assert status == 400
     assert body["error"] == "invalid_grant"
@@ -546,7 +544,7 @@ async def test_verifier_with_the_real_clock(
     aiohttp_client: ClientFactory, signing_key: rsa.RSAPrivateKey
 ) -> None:
     realm = TokenRealm(private_key=signing_key, access_token_lifetime=1)
-    realm.add_user("u", "p")
+    realm.users.add("u", "p")
     c = await aiohttp_client(make_token_app(realm))
     resp = await c.post(
         TOKEN_PATH,
@@ -576,10 +574,10 @@ async def test_verifier_rejects_tampered_signature_and_payload(client: TestClien
 
 async def test_verifier_rejects_hs256_forgery_keyed_with_public_key(realm: TokenRealm) -> None:
     now = int(realm.clock())
-    header = {"alg": "HS256", "typ": "JWT", "kid": realm.kid}
+    header = {"alg": "HS256", "typ": "JWT", "kid": realm.keys.kid}
     claims = {"exp": now + 60, "iat": now, "jti": "x", "iss": "irrelevant", "sub": USER_ID, "typ": "Bearer"}
     signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
-    mac = hmac.new(realm.public_key_pem().encode(), signing_input.encode(), hashlib.sha256).digest()
+    mac = hmac.new(realm.keys.public_key_pem().encode(), signing_input.encode(), hashlib.sha256).digest()
     with pytest.raises(InvalidToken) as info:
         realm.verify_access_token(f"{signing_input}.{b64url(mac)}")
     assert info.value.reason == "bad_signature"
@@ -588,7 +586,7 @@ async def test_verifier_rejects_hs256_forgery_keyed_with_public_key(realm: Token
 
 async def test_verifier_rejects_alg_none(client: TestClient, realm: TokenRealm) -> None:
     claims = unverified((await password_login(client))["access_token"])
-    for header in ({"alg": "none", "typ": "JWT", "kid": realm.kid}, {"alg": "none"}):
+    for header in ({"alg": "none", "typ": "JWT", "kid": realm.keys.kid}, {"alg": "none"}):
         token = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}."
         with pytest.raises(InvalidToken) as info:
             realm.verify_access_token(token)
@@ -596,22 +594,22 @@ async def test_verifier_rejects_alg_none(client: TestClient, realm: TokenRealm) 
 
 
 async def test_verifier_rejects_other_keys_issuers_and_garbage(client: TestClient, realm: TokenRealm) -> None:
-    assert realm.private_key is not None
+    assert realm.keys.private_key is not None
     claims = unverified((await password_login(client))["access_token"])
     other_key = generate_signing_key()
-    same_kid_other_key = jwt.encode(claims, other_key, algorithm="RS256", headers={"kid": realm.kid})
+    same_kid_other_key = jwt.encode(claims, other_key, algorithm="RS256", headers={"kid": realm.keys.kid})
     wrong_issuer = jwt.encode(
         {**claims, "iss": "https://evil.example/auth/realms/master"},
-        realm.private_key,
+        realm.keys.private_key,
         algorithm="RS256",
-        headers={"kid": realm.kid},
+        headers={"kid": realm.keys.kid},
     )
-    no_kid = jwt.encode(claims, realm.private_key, algorithm="RS256")
+    no_kid = jwt.encode(claims, realm.keys.private_key, algorithm="RS256")
     missing_sub = jwt.encode(
         {k: v for k, v in claims.items() if k != "sub"},
-        realm.private_key,
+        realm.keys.private_key,
         algorithm="RS256",
-        headers={"kid": realm.kid},
+        headers={"kid": realm.keys.kid},
     )
     cases = {
         same_kid_other_key: "bad_signature",

@@ -1,0 +1,1 @@
+"""Openlayer's API: queueing test evaluations for pipelines."""
