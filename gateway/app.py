@@ -60,7 +60,7 @@ def build_app(config: GatewayConfig) -> web.Application:
         Identify(contract, bind_routes(contract, config, upstreams), keyring),
         RequestCheck(config.limits, accounting),
         Forward(accounting, config.trusted_proxies),
-        ResponseCheck(config.validation, accounting),
+        ResponseCheck(config.validation, config.limits, accounting),
         accounting,
     )
     app = web.Application(middlewares=[_last_resort], client_max_size=config.limits.max_json_body_bytes)

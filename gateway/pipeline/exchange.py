@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from gateway.metrics import UNMATCHED
 
 REQUEST_ID_HEADER = "X-Request-ID"
+CLIENT_CLOSED_REQUEST = 499  # nginx's status for a client that left before its answer was sent
 VIOLATIONS_HEADER = "X-Gateway-Contract-Violations"
 REQUEST_VIOLATIONS_HEADER = "X-Gateway-Request-Violations"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -36,3 +37,4 @@ class Exchange:
     request_bytes: int = 0
     response_bytes: int = 0
     streamed: bool = False  # response headers already sent: a failure can only cut the connection
+    client_gone: bool = False  # the client disconnected or stopped reading: answered 499

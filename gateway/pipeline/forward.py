@@ -13,12 +13,12 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from ipaddress import IPv4Network, IPv6Network, ip_address
 
-import aiohttp
 from aiohttp import web
 
 from gateway.pipeline.accounting import Accounting
 from gateway.pipeline.exchange import Exchange
 from gateway.pipeline.identify import Target
+from gateway.upstream.answer import UpstreamAnswer
 from gateway.upstream.client import RequestBody
 from gateway.upstream.headers import upstream_request_headers
 
@@ -44,7 +44,7 @@ class Forward:
     @asynccontextmanager
     async def __call__(
         self, request: web.Request, target: Target, body: RequestBody, exchange: Exchange
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
+    ) -> AsyncIterator[UpstreamAnswer]:
         upstream = target.route.upstream
         authorization = await upstream.credentials.authorization(request.headers)
         trusted = self._trusted(request.remote)

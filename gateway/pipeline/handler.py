@@ -3,25 +3,38 @@ answering every failure on the way as problem+json.
 
 Typed errors of the lower layers become problems here and only here: `UpstreamTimeout` is 504
 upstream-timeout, `UpstreamUnavailable` 502 upstream-unavailable, `CredentialsUnavailable` 502
-upstream-auth-failed. Once a streamed answer's headers are sent, a failure can only cut the
-connection.
+upstream-auth-failed, and anything unexpected 500 internal-error (logged with its traceback).
+Every answer carries X-Request-ID. Once a streamed answer's headers are sent, a failure can only
+cut the connection (counted as 502). A client that disconnects, or stops reading, is counted as
+499, nginx's "client closed request", never as an upstream or gateway error.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 
 from aiohttp import web
 
 from gateway.credentials.errors import CredentialsUnavailable
 from gateway.pipeline.accounting import Accounting
-from gateway.pipeline.exchange import REQUEST_ID_HEADER, REQUEST_VIOLATIONS_HEADER, Exchange, request_id
+from gateway.pipeline.exchange import (
+    CLIENT_CLOSED_REQUEST,
+    REQUEST_ID_HEADER,
+    REQUEST_VIOLATIONS_HEADER,
+    Exchange,
+    request_id,
+)
 from gateway.pipeline.forward import Forward
 from gateway.pipeline.identify import Identify
 from gateway.pipeline.request_check import RequestCheck
 from gateway.pipeline.response_check import ResponseCheck
 from gateway.problems import ProblemError, ProblemKind, problem_response
 from gateway.upstream.errors import UpstreamError, UpstreamTimeout
+
+log = logging.getLogger("mlops_gateway.proxy")
+_TYPED = (ProblemError, UpstreamError, CredentialsUnavailable)
 
 
 class Proxy:
@@ -47,15 +60,23 @@ class Proxy:
         self.accounting.metrics.in_flight.inc()
         try:
             response = await self._run(request, exchange)
+            if exchange.client_gone:
+                return self._cut(request, exchange, CLIENT_CLOSED_REQUEST)
             exchange.status = response.status
             if not exchange.streamed:
                 exchange.response_bytes = response.content_length or 0
             return response
-        except (ProblemError, UpstreamError, CredentialsUnavailable) as failure:
+        except asyncio.CancelledError:  # the client disconnected: aiohttp cancels its handler
+            exchange.status = CLIENT_CLOSED_REQUEST
+            raise
+        except Exception as failure:
             problem = self._problem(failure, exchange)
             if exchange.streamed:  # headers already sent: all that is left is to cut the connection
-                exchange.status = 502
-                raise
+                log.warning(
+                    "answer cut short",
+                    extra={"request_id": exchange.request_id, "problem": problem.kind.value},
+                )
+                return self._cut(request, exchange, 502)
             response = problem_response(problem, instance=request.path, request_id=exchange.request_id)
             response.headers[REQUEST_ID_HEADER] = exchange.request_id
             exchange.status = response.status
@@ -73,10 +94,21 @@ class Proxy:
             response.headers[REQUEST_VIOLATIONS_HEADER] = str(exchange.request_violations)
         return response
 
+    @staticmethod
+    def _cut(request: web.Request, exchange: Exchange, status: int) -> web.StreamResponse:
+        """Abort the connection so the client cannot take a cut answer for a whole one."""
+        exchange.status = status
+        if request.transport is not None:
+            request.transport.abort()
+        return web.StreamResponse(status=status)  # aiohttp's own finishing write fails quietly
+
     def _problem(self, failure: Exception, exchange: Exchange) -> ProblemError:
         """The problem a failure is answered with; upstream failures are also counted."""
         if isinstance(failure, ProblemError):
             return failure
+        if not isinstance(failure, _TYPED):
+            log.exception("unhandled error", extra={"request_id": exchange.request_id})
+            return ProblemError(ProblemKind.INTERNAL_ERROR, "the gateway failed to handle this request")
         if isinstance(failure, UpstreamError):
             timeout = isinstance(failure, UpstreamTimeout)
             self.accounting.upstream_failed(exchange, "timeout" if timeout else "unavailable")

@@ -4,33 +4,41 @@ by the route's response policy and the size limit, then the answer to the client
 Sized answers up to `max_response_bytes` are read in one piece, checked and sent whole; larger or
 unsized ones are streamed on as they arrive (and counted as unvalidated). `enforce` turns a
 violating answer into 502 invalid-response; `report` passes it on with the violations header.
+
+While streaming, reading the upstream and writing to the client fail apart: an upstream read
+raises `UpstreamError`; a client that is gone, or that accepts nothing for `client_idle_timeout`,
+ends the relay as the client's doing (`exchange.client_gone`, counted as 499).
 """
 
 from __future__ import annotations
 
-import aiohttp
+import asyncio
+from contextlib import aclosing
+
 import orjson
 from aiohttp import web
 from multidict import CIMultiDict
 
-from gateway.config import Policy, ValidationConfig
+from gateway.config import LimitsConfig, Policy, ValidationConfig
 from gateway.contract import BodyKind, MediaTypeSpec, Operation, Violation
 from gateway.pipeline.accounting import Accounting
 from gateway.pipeline.exchange import REQUEST_ID_HEADER, VIOLATIONS_HEADER, Exchange
 from gateway.pipeline.routes import Route
 from gateway.problems import ProblemError, ProblemKind
+from gateway.upstream.answer import UpstreamAnswer
 from gateway.upstream.headers import client_response_headers
 
 
 class ResponseCheck:
     """Checks an upstream answer by policy and relays it to the client."""
 
-    def __init__(self, validation: ValidationConfig, accounting: Accounting) -> None:
+    def __init__(self, validation: ValidationConfig, limits: LimitsConfig, accounting: Accounting) -> None:
         self.max_bytes = validation.max_response_bytes
+        self.client_idle_timeout = limits.client_idle_timeout
         self.accounting = accounting
 
     async def __call__(
-        self, request: web.Request, route: Route, upstream: aiohttp.ClientResponse, exchange: Exchange
+        self, request: web.Request, route: Route, upstream: UpstreamAnswer, exchange: Exchange
     ) -> web.StreamResponse:
         headers = client_response_headers(upstream.headers)
         headers[REQUEST_ID_HEADER] = exchange.request_id
@@ -44,10 +52,10 @@ class ResponseCheck:
             if upstream.content_length is not None and upstream.content_length > self.max_bytes:
                 self.accounting.unvalidated(exchange, "too_large")
             else:
-                body, complete = await _read_up_to(upstream, self.max_bytes)
+                body, complete = await upstream.read_up_to(self.max_bytes)
                 if not complete:
                     self.accounting.unvalidated(exchange, "too_large")
-                    return await _stream(request, upstream, headers, body, exchange)
+                    return await self._stream(request, upstream, headers, body, exchange)
                 try:
                     parsed = orjson.loads(body)
                 except orjson.JSONDecodeError as exc:
@@ -64,12 +72,12 @@ class ResponseCheck:
         if violations:
             self._settle(route, upstream, exchange, violations)
             headers[VIOLATIONS_HEADER] = str(len(violations))
-        if body or upstream.content.at_eof():
+        if body or upstream.at_eof():
             return web.Response(body=body, status=upstream.status, headers=headers)
-        return await _stream(request, upstream, headers, body, exchange)
+        return await self._stream(request, upstream, headers, body, exchange)
 
     def _settle(
-        self, route: Route, upstream: aiohttp.ClientResponse, exchange: Exchange, violations: list[Violation]
+        self, route: Route, upstream: UpstreamAnswer, exchange: Exchange, violations: list[Violation]
     ) -> None:
         """Record the answer's violations; under `enforce`, refuse it with 502 invalid-response."""
         op_id = route.operation.operation_id
@@ -89,7 +97,7 @@ class ResponseCheck:
     async def _pass_through(
         self,
         request: web.Request,
-        upstream: aiohttp.ClientResponse,
+        upstream: UpstreamAnswer,
         headers: CIMultiDict[str],
         exchange: Exchange,
     ) -> web.StreamResponse:
@@ -97,11 +105,46 @@ class ResponseCheck:
         length = upstream.content_length
         if length is not None and length <= self.max_bytes:
             return web.Response(body=await upstream.read(), status=upstream.status, headers=headers)
-        return await _stream(request, upstream, headers, b"", exchange)
+        return await self._stream(request, upstream, headers, b"", exchange)
+
+    async def _stream(
+        self,
+        request: web.Request,
+        upstream: UpstreamAnswer,
+        headers: CIMultiDict[str],
+        prefix: bytes,
+        exchange: Exchange,
+    ) -> web.StreamResponse:
+        """Send the answer's headers, `prefix`, then the rest of the upstream body as it arrives."""
+        response = web.StreamResponse(status=upstream.status, headers=headers)
+        if upstream.content_length is not None:
+            response.content_length = upstream.content_length
+        await response.prepare(request)
+        exchange.streamed = True
+        exchange.response_bytes = 0
+        if prefix and not await self._send(response, prefix, exchange):
+            return response
+        async with aclosing(upstream.chunks()) as chunks:
+            async for chunk in chunks:
+                if not await self._send(response, chunk, exchange):
+                    return response
+        await response.write_eof()
+        return response
+
+    async def _send(self, response: web.StreamResponse, chunk: bytes, exchange: Exchange) -> bool:
+        """Write one chunk to the client; False when the client is gone or stopped reading."""
+        try:
+            async with asyncio.timeout(self.client_idle_timeout):
+                await response.write(chunk)
+        except (ConnectionResetError, TimeoutError):
+            exchange.client_gone = True
+            return False
+        exchange.response_bytes += len(chunk)
+        return True
 
 
 def _framing_violations(
-    op: Operation, upstream: aiohttp.ClientResponse
+    op: Operation, upstream: UpstreamAnswer
 ) -> tuple[list[Violation], MediaTypeSpec | None]:
     """An undocumented status or content type, and the documented media type the answer has."""
     table = op.response_media(upstream.status)
@@ -121,39 +164,3 @@ def _framing_violations(
             Violation("response", "", "content-type", ", ".join(table.keys), str(content_type), detail)
         ], None
     return [], media
-
-
-async def _read_up_to(upstream: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
-    """Read the response body up to `limit` bytes; False when more remains unread."""
-    if upstream.content_length is not None and upstream.content_length <= limit:
-        return await upstream.read(), True  # sized and small enough: one read
-    chunks, size = [], 0
-    async for chunk in upstream.content.iter_any():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            return b"".join(chunks), upstream.content.at_eof()
-    return b"".join(chunks), True
-
-
-async def _stream(
-    request: web.Request,
-    upstream: aiohttp.ClientResponse,
-    headers: CIMultiDict[str],
-    prefix: bytes,
-    exchange: Exchange,
-) -> web.StreamResponse:
-    """Send the answer's headers, `prefix`, then the rest of the upstream body as it arrives."""
-    response = web.StreamResponse(status=upstream.status, headers=headers)
-    if upstream.content_length is not None:
-        response.content_length = upstream.content_length
-    await response.prepare(request)
-    exchange.streamed = True
-    exchange.response_bytes = len(prefix)
-    if prefix:
-        await response.write(prefix)
-    async for chunk in upstream.content.iter_any():
-        exchange.response_bytes += len(chunk)
-        await response.write(chunk)
-    await response.write_eof()
-    return response

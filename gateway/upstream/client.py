@@ -1,6 +1,10 @@
 """The upstream HTTP client: one pooled aiohttp `ClientSession` per upstream, its timeouts, and
 transport failures raised as `UpstreamError`s.
 
+`exchange` sends the request and reads the answer's status and headers within the `total` timeout
+(connect within `connect`); the body is read through the `UpstreamAnswer` it yields. Errors the
+caller raises while holding the answer are the caller's and pass through unchanged.
+
 A streamed request body is an async iterator that belongs to the caller; if it fails (the client
 sent too much, or stalled), that failure is the caller's and is re-raised unchanged rather than
 mistaken for a broken upstream connection.
@@ -17,7 +21,7 @@ from yarl import URL
 
 from gateway.config import UpstreamConfig
 from gateway.credentials.upstream import UpstreamCredentials
-from gateway.upstream.errors import UpstreamTimeout, UpstreamUnavailable
+from gateway.upstream.answer import UpstreamAnswer, transport_error
 
 RequestBody = bytes | AsyncIterator[bytes] | None
 
@@ -69,9 +73,9 @@ class UpstreamClient:
         timeouts = self.config.timeouts
         self._session = aiohttp.ClientSession(
             connector=connector,
-            timeout=aiohttp.ClientTimeout(
-                total=timeouts.total, sock_connect=timeouts.connect, sock_read=timeouts.read
-            ),
+            # `total` is applied per phase by exchange() and UpstreamAnswer: a streamed answer's pace
+            # is the client's, so only the gaps between the upstream's reads are bounded there
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeouts.connect, sock_read=timeouts.read),
             auto_decompress=False,
             skip_auto_headers=("Accept-Encoding", "User-Agent", "Content-Type"),
         )
@@ -85,35 +89,34 @@ class UpstreamClient:
     @asynccontextmanager
     async def exchange(
         self, method: str, path_qs: str, headers: Mapping[str, str], body: RequestBody
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Send one request upstream and yield its response (headers read, body not yet).
+    ) -> AsyncIterator[UpstreamAnswer]:
+        """Send one request upstream and yield its answer (headers read, body not yet).
 
         `path_qs` is sent as given (already canonical and encoded): not re-quoted, not normalised.
         """
         assert self._session is not None, "UpstreamClient.start() was not awaited"
         data = _guarded(body) if body is not None and not isinstance(body, bytes) else body
+        deadline = asyncio.get_running_loop().time() + self.config.timeouts.total
         try:
-            async with self._session.request(
-                method,
-                URL(self._base_url + path_qs, encoded=True),
-                headers=headers,
-                data=data,
-                allow_redirects=False,
-            ) as response:
-                yield response
+            async with asyncio.timeout_at(deadline):
+                response = await self._session.request(
+                    method,
+                    URL(self._base_url + path_qs, encoded=True),
+                    headers=headers,
+                    data=data,
+                    allow_redirects=False,
+                )
         except _BodySourceFailed as exc:
             raise exc.error from None
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise UpstreamTimeout(
-                self.name, f"upstream {self.name!r} did not answer within the configured timeouts"
-            ) from exc
-        except aiohttp.ClientError as exc:
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             cause = _body_failure(exc)
             if cause is not None:  # the caller's body stream stopped the upload (e.g. over the limit)
                 raise cause from None
-            raise UpstreamUnavailable(
-                self.name, f"upstream {self.name!r} refused or reset the connection ({type(exc).__name__})"
-            ) from exc
+            raise transport_error(self.name, exc) from exc
+        try:
+            yield UpstreamAnswer(response, self.name, deadline)
+        finally:
+            response.release()
 
     async def reachable(self) -> bool:
         """Whether a TCP connection to the upstream opens within its connect timeout (/readyz)."""
