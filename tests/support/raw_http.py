@@ -27,6 +27,7 @@ class RawRequest:
 class RecordingUpstream:
     reply_body: bytes = b'{"workspaces": []}'
     reply_status: int = 200
+    reply_delay: float = 0.0  # seconds to hold each answer back
     seen: list[RawRequest] = field(default_factory=list)
     _server: asyncio.Server | None = None
 
@@ -48,11 +49,13 @@ class RecordingUpstream:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                async with asyncio.timeout(10):
+                async with asyncio.timeout(30):
                     request = await _read_request(reader)
                 if request is None:
                     return
                 self.seen.append(request)
+                if self.reply_delay:
+                    await asyncio.sleep(self.reply_delay)
                 head = (
                     f"HTTP/1.1 {self.reply_status} OK\r\nContent-Type: application/json\r\n"
                     f"Content-Length: {len(self.reply_body)}\r\n\r\n"
