@@ -51,6 +51,10 @@ class Forward:
         headers = upstream_request_headers(
             request, exchange.request_id, authorization, from_trusted_proxy=trusted
         )
+        if body is not None and not isinstance(body, bytes) and request.content_length is not None:
+            # a streamed upload of known size goes on with its length, not chunked: some upstreams
+            # (and their proxies) refuse chunked uploads or need the size up front
+            headers["Content-Length"] = str(request.content_length)
         sent = time.perf_counter()
         async with upstream.exchange(request.method, target.upstream_path_qs, headers, body) as response:
             self.accounting.upstream_answered(exchange, time.perf_counter() - sent)

@@ -97,7 +97,10 @@ class RequestCheck:
             raise ProblemError(ProblemKind.INVALID_REQUEST, str(exc)) from None
         fields: dict[str, Any] = {name: media.form_value(name, text) for name, text in prefix.fields.items()}
         fields.update((name, "<file>") for name in prefix.files)
-        return prefix.consumed, media.validator.violations(fields, "body")
+        found = media.validator.violations(fields, "body")
+        if prefix.files:  # a field missing here may only come after the file: say so
+            found = [_sent_after(v, prefix.files[0]) if v.kind == "required" else v for v in found]
+        return prefix.consumed, found
 
     def _settle(
         self,
@@ -121,3 +124,17 @@ class RequestCheck:
             )
         exchange.request_violations += len(violations)
         violations.clear()
+
+
+def _sent_after(violation: Violation, file_part: str) -> Violation:
+    """A required form field that did not come before the file part, told as such."""
+    name = violation.pointer.lstrip("/")
+    return Violation(
+        violation.location,
+        violation.pointer,
+        violation.kind,
+        f"form field {name!r} before the file part",
+        f"not before the file part {file_part!r}",
+        f"send the form field {name!r} before the file part {file_part!r}: the gateway checks the fields "
+        "that precede the file, and streams the file without reading it",
+    )
