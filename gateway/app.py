@@ -50,7 +50,7 @@ async def _last_resort(request: web.Request, handler: Handler) -> web.StreamResp
 
 def build_app(config: GatewayConfig) -> web.Application:
     contract = Contract.load(config.spec_path)
-    keyring = KeyRing(config.teams)
+    keyring = KeyRing(config.teams, config.admin_keys)
     upstreams = {u.name: UpstreamClient(u, credentials_for(u.auth, keyring)) for u in config.upstreams}
     metrics = GatewayMetrics()
     metrics.spec_operations.set(len(contract.operations))
@@ -88,10 +88,15 @@ def build_app(config: GatewayConfig) -> web.Application:
         return response
 
     async def violations(request: web.Request) -> web.Response:
-        if keyring.identify(request.headers) is None:
-            error = ProblemError(ProblemKind.UNAUTHENTICATED, "the drift report needs a gateway key")
+        """A team key reads its own request rows and every response row; an admin key reads all."""
+        if keyring.is_admin(request.headers):
+            report = drift.snapshot()
+        elif (team := keyring.identify(request.headers)) is not None:
+            report = drift.snapshot(team.name)
+        else:
+            error = ProblemError(ProblemKind.UNAUTHENTICATED, "the drift report needs a gateway or admin key")
             return problem_response(error, instance=request.path, request_id=None)
-        return web.Response(body=orjson.dumps(drift.snapshot()), content_type="application/json")
+        return web.Response(body=orjson.dumps(report), content_type="application/json")
 
     async def start_upstreams(app: web.Application) -> None:
         for upstream in upstreams.values():

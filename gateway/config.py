@@ -140,6 +140,7 @@ class GatewayConfig:
     spec_path: Path | None = None  # None: the spec packaged with the gateway
     upstreams: tuple[UpstreamConfig, ...] = ()
     teams: tuple[TeamConfig, ...] = ()
+    admin_keys: tuple[str, ...] = field(default=(), repr=False)  # read the whole drift report
     validation: ValidationConfig = ValidationConfig()
     limits: LimitsConfig = LimitsConfig()
     log_level: str = "INFO"
@@ -165,7 +166,7 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> G
 def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = None) -> GatewayConfig:
     data = _interpolate(raw, environ, "")
     root = _mapping(data, "")
-    _known(root, "", {"listen", "spec", "upstreams", "teams", "validation", "limits", "log_level"})
+    _known(root, "", {"listen", "spec", "upstreams", "teams", "admin", "validation", "limits", "log_level"})
     listen = _mapping(root.get("listen", {}), "listen")
     _known(listen, "listen", {"host", "port", "trusted_proxies"})
     spec_path: Path | None = None
@@ -195,6 +196,9 @@ def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = N
     all_keys = [k for t in teams for k in t.keys]
     if len(set(all_keys)) != len(all_keys):
         raise ConfigError("teams", "the same gateway key is given to more than one team")
+    admin_keys = _admin_keys(root.get("admin", {}), "admin")
+    if set(admin_keys) & set(all_keys):
+        raise ConfigError("admin.keys", "an admin key must not also be a team's gateway key")
     level = _string(root.get("log_level", "INFO"), "log_level").upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("log_level", f"must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
@@ -205,6 +209,7 @@ def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = N
         spec_path=spec_path,
         upstreams=upstreams,
         teams=teams,
+        admin_keys=admin_keys,
         validation=_validation(root.get("validation", {}), "validation"),
         limits=_limits(root.get("limits", {}), "limits"),
         log_level=level,
@@ -311,12 +316,24 @@ def _team(raw: Any, key: str) -> TeamConfig:
     name = _string(_required(data, "name", key), f"{key}.name")
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
         raise ConfigError(f"{key}.name", "use 1-64 letters, digits, '.', '_' or '-' (it is a metric label)")
-    keys = tuple(
-        _string(k, f"{key}.keys[{i}]") for i, k in enumerate(_list(_required(data, "keys", key), key))
-    )
-    if not keys or any(len(k) < 16 for k in keys):
+    keys = _keys(_required(data, "keys", key), f"{key}.keys")
+    if not keys:
         raise ConfigError(f"{key}.keys", "give at least one key of 16 or more characters")
     return TeamConfig(name, keys)
+
+
+def _admin_keys(raw: Any, key: str) -> tuple[str, ...]:
+    data = _mapping(raw, key)
+    _known(data, key, {"keys"})
+    return _keys(data.get("keys", []), f"{key}.keys")
+
+
+def _keys(raw: Any, key: str) -> tuple[str, ...]:
+    """A list of gateway or admin keys, each a string of 16 or more characters."""
+    keys = tuple(_string(k, f"{key}[{i}]") for i, k in enumerate(_list(raw, key)))
+    if any(len(k) < 16 for k in keys):
+        raise ConfigError(key, "give at least one key of 16 or more characters")
+    return keys
 
 
 def _validation(raw: Any, key: str) -> ValidationConfig:

@@ -1,48 +1,70 @@
 """The live contract-drift report: which operations broke the contract, where, how, since when.
 
-Violations are aggregated per (operation, direction, pointer, kind). Array indices in pointers
-are folded to `*` so that one missing field in a list of 1,000 items is one row, not 1,000. The
-table is bounded; when full, new rows are dropped and counted so memory cannot grow without end.
+Rows are keyed by (operation, direction, location, folded pointer, kind). The folded pointer has
+array indices as `*` and keys of free-form objects as `{key}` (see `gateway.contract.violations`),
+so the keys are bounded by the spec: a list of 1,000 items or an object with 3,000 invented keys
+is one row. Rows hold no values of the messages: `expected` comes from the schema and `found` only
+describes a value (`string of 12 characters`); both are clipped.
+
+Request rows (client mistakes) and response rows (upstream drift, what the platform team watches)
+have separate budgets, so one cannot crowd out the other; when a budget is full, new rows of that
+direction are dropped and counted. Each row remembers, per team (at most `max_teams` of them),
+its own count, first and last seen and sample request id. A team's view shows its own request
+rows and every response row, with its own sample request id only; the admin view shows everything.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.contract import Violation
 
-_INDEX = re.compile(r"/\d+(?=/|$)")
+DIRECTIONS = ("request", "response")
+MAX_TEXT = 160  # longest expected/found/pointer text a row keeps
+
+
+@dataclass(slots=True)
+class Seen:
+    """How often and when a row was seen, and one request it was seen in."""
+
+    count: int
+    first_seen: float
+    last_seen: float
+    sample_request_id: str
+
+    def again(self, now: float) -> None:
+        self.count += 1
+        self.last_seen = now
 
 
 @dataclass(slots=True)
 class DriftRow:
     operation: str
     direction: str
+    location: str
     pointer: str
     kind: str
     expected: str
     found: str
-    count: int
-    first_seen: float
-    last_seen: float
-    sample_request_id: str
+    seen: Seen
+    teams: dict[str, Seen] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, seen: Seen, sample_request_id: str | None) -> dict[str, Any]:
         return {
             "operation": self.operation,
             "direction": self.direction,
+            "location": self.location,
             "pointer": self.pointer,
             "kind": self.kind,
             "expected": self.expected,
             "found": self.found,
-            "count": self.count,
-            "first_seen": _iso(self.first_seen),
-            "last_seen": _iso(self.last_seen),
-            "sample_request_id": self.sample_request_id,
+            "count": seen.count,
+            "first_seen": _iso(seen.first_seen),
+            "last_seen": _iso(seen.last_seen),
+            "sample_request_id": sample_request_id,
         }
 
 
@@ -50,44 +72,84 @@ def _iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts % 1 * 1000):03d}Z"
 
 
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
+
+
 class DriftReport:
     """Aggregates violations since start; `snapshot()` renders GET /_gateway/violations."""
 
-    def __init__(self, max_rows: int = 2000, clock: Any = time.time) -> None:
-        self._rows: dict[tuple[str, str, str, str], DriftRow] = {}
-        self._max_rows = max_rows
+    def __init__(
+        self,
+        max_request_rows: int = 1000,
+        max_response_rows: int = 1000,
+        max_teams: int = 32,
+        clock: Any = time.time,
+    ) -> None:
+        self._rows: dict[tuple[str, str, str, str, str], DriftRow] = {}
+        self._budget = {"request": max_request_rows, "response": max_response_rows}
+        self._used = dict.fromkeys(DIRECTIONS, 0)
+        self.dropped = dict.fromkeys(DIRECTIONS, 0)
+        self._max_teams = max_teams
         self._clock = clock
-        self.dropped = 0
         self.started = clock()
 
     def record(
-        self, operation: str, direction: str, violations: Iterable[Violation], request_id: str
+        self,
+        operation: str,
+        direction: str,
+        violations: Iterable[Violation],
+        request_id: str,
+        team: str = "anonymous",
     ) -> None:
         now = self._clock()
         for v in violations:
-            pointer = _INDEX.sub("/*", v.pointer)
-            key = (operation, direction, pointer, v.kind)
+            pointer = _clip(v.folded_pointer)
+            key = (operation, direction, v.location, pointer, v.kind)
             row = self._rows.get(key)
             if row is None:
-                if len(self._rows) >= self._max_rows:
-                    self.dropped += 1
+                if self._used[direction] >= self._budget[direction]:
+                    self.dropped[direction] += 1
                     continue
-                self._rows[key] = DriftRow(
-                    operation, direction, pointer, v.kind, v.expected, v.found, 1, now, now, request_id
+                self._used[direction] += 1
+                seen = Seen(1, now, now, request_id)
+                row = DriftRow(
+                    operation, direction, v.location, pointer, v.kind, _clip(v.expected), _clip(v.found), seen
                 )
+                self._rows[key] = row
             else:
-                row.count += 1
-                row.last_seen = now
+                row.seen.again(now)
+            mine = row.teams.get(team)
+            if mine is not None:
+                mine.again(now)
+            elif len(row.teams) < self._max_teams:
+                row.teams[team] = Seen(1, now, now, request_id)
 
-    def snapshot(self) -> dict[str, Any]:
-        rows = sorted(self._rows.values(), key=lambda r: (-r.count, r.operation, r.pointer))
+    def snapshot(self, team: str | None = None) -> dict[str, Any]:
+        """The report as `team` may read it, or everything when `team` is None (an admin key)."""
+        shown: list[tuple[DriftRow, dict[str, Any]]] = []
+        for row in self._rows.values():
+            mine = row.teams.get(team) if team is not None else None
+            if team is None:
+                entry = row.as_dict(row.seen, row.seen.sample_request_id)
+                entry["teams"] = sorted(row.teams)
+            elif row.direction == "response":
+                entry = row.as_dict(row.seen, mine.sample_request_id if mine else None)
+            elif mine is not None:
+                entry = row.as_dict(mine, mine.sample_request_id)
+            else:
+                continue
+            shown.append((row, entry))
+        shown.sort(key=lambda pair: (-pair[1]["count"], pair[0].operation, pair[0].pointer))
         operations: dict[str, int] = {}
-        for row in rows:
-            operations[row.operation] = operations.get(row.operation, 0) + row.count
+        for row, entry in shown:
+            operations[row.operation] = operations.get(row.operation, 0) + entry["count"]
         return {
             "since": _iso(self.started),
-            "total": sum(r.count for r in rows),
+            "scope": "all" if team is None else "team",
+            "team": team,
+            "total": sum(operations.values()),
             "operations": operations,
-            "violations": [r.as_dict() for r in rows],
-            "dropped_rows": self.dropped,
+            "violations": [entry for _, entry in shown],
+            "dropped_rows": dict(self.dropped),
         }

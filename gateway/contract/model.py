@@ -57,10 +57,7 @@ class ParameterSpec:
                     self.location, "/" + self.name, "required", "a required parameter", "missing", detail
                 )
             ]
-        return [
-            Violation(v.location, "/" + self.name + v.pointer, v.kind, v.expected, v.found, v.message)
-            for v in self.validator.violations(self.coerce(raw), self.location)
-        ]
+        return [v.under("/" + self.name) for v in self.validator.violations(self.coerce(raw), self.location)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@ in the drift report and the metrics, and one JSON access-log line.
 
 Violations are recorded by the checking stages as they are found (`record_violations`); the rest
 once the answer is settled (`finish`). Only bounded labels and fields the gateway chooses are
-written: never headers or bodies.
+written: never headers or bodies. A violating exchange logs one line per direction with the
+count and at most `LOGGED_VIOLATIONS` folded pointers and kinds, so no value (not even a key of a
+free-form object) reaches the log and the line stays small whatever the body holds.
 """
 
 from __future__ import annotations
@@ -20,6 +22,16 @@ from gateway.pipeline.exchange import Exchange
 
 access_log = logging.getLogger("mlops_gateway.access")
 contract_log = logging.getLogger("mlops_gateway.contract")
+LOGGED_VIOLATIONS = 5  # a log line names at most this many violations (and counts them all)
+MAX_LOGGED_POINTER = 120
+
+
+def _where(v: Violation) -> str:
+    """A violation as a log line names it: location, folded pointer and kind, never a value."""
+    pointer = v.folded_pointer
+    if len(pointer) > MAX_LOGGED_POINTER:
+        pointer = pointer[: MAX_LOGGED_POINTER - 3] + "..."
+    return f"{v.location}{pointer} {v.kind}"
 
 
 class Accounting:
@@ -31,16 +43,18 @@ class Accounting:
 
     def record_violations(self, exchange: Exchange, direction: str, violations: Sequence[Violation]) -> None:
         operation, request_id = exchange.operation, exchange.request_id
-        self.drift.record(operation, direction, violations, request_id)
+        self.drift.record(operation, direction, violations, request_id, exchange.team)
         for v in violations:
             self.metrics.violations.labels(operation, direction, v.kind).inc()
         contract_log.warning(
             "contract violation",
             extra={
                 "request_id": request_id,
+                "team": exchange.team,
                 "operation": operation,
                 "direction": direction,
-                "violations": [v.as_dict() for v in violations[:20]],
+                "count": len(violations),
+                "violations": [_where(v) for v in violations[:LOGGED_VIOLATIONS]],
             },
         )
 

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from gateway.config import LimitsConfig, Policy
 from gateway.contract import BodyKind, MediaTypeSpec, Violation
+from gateway.contract.violations import header_excerpt
 from gateway.pipeline.accounting import Accounting
 from gateway.pipeline.client_body import read_body, stream_body
 from gateway.pipeline.exchange import Exchange
@@ -50,10 +51,9 @@ class RequestCheck:
         media = op.request_media.find(content_type)
         if media is None and check and op.request_media:
             accepted = ", ".join(op.request_media.keys)
-            detail = f"{op.operation_id} accepts {accepted}, not {content_type or 'no Content-Type'}"
-            violations.append(
-                Violation("header", "/Content-Type", "content-type", accepted, str(content_type), detail)
-            )
+            sent = header_excerpt(content_type) if content_type else "no Content-Type"
+            detail = f"{op.operation_id} accepts {accepted}, not {sent}"
+            violations.append(Violation("header", "/Content-Type", "content-type", accepted, sent, detail))
             self._settle(route, exchange, violations, ProblemKind.UNSUPPORTED_MEDIA_TYPE, detail)
         kind = media.kind if media is not None else BodyKind.BINARY
         if kind is BodyKind.JSON:

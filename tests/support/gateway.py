@@ -23,6 +23,7 @@ from gateway.server import RunningGateway, start_gateway
 
 TEAM_KEY = "team-key-for-tests-0123456789"
 OTHER_TEAM_KEY = "other-team-key-9876543210"
+ADMIN_KEY = "admin-key-for-tests-reads-all-drift"
 UPSTREAM_TOKEN = "upstream-static-token-abcdef"
 OPENLAYER_KEY = "upstream-openlayer-key-xyz"
 TEST_TIMEOUTS = Timeouts(connect=2, read=2, total=10)
@@ -59,6 +60,7 @@ def gateway_config(
             ),
         ),
         teams=(TeamConfig("alpha", (TEAM_KEY,)), TeamConfig("beta", (OTHER_TEAM_KEY,))),
+        admin_keys=(ADMIN_KEY,),
         validation=ValidationConfig(response=response_policy, overrides=overrides or {}),
         limits=LimitsConfig(),
     )

@@ -166,7 +166,7 @@ async def test_invalid_body_lists_every_violation_and_never_reaches_upstream(
     )
     _problem(got, body, 400, "invalid-request")
     found = {(v["pointer"], v["kind"], v["expected"], v["found"]) for v in body["violations"]}
-    assert ("/workspace_id", "type", "type integer", "string") in found
+    assert ("/workspace_id", "type", "type integer", "string of 4 characters") in found
     assert ("/email", "type", "type string", "integer") in found
     assert body["operation"] == "workspaces_remove_user"
     assert len(canned.upstream.seen) == before

@@ -25,6 +25,7 @@ EXAMPLE_ENV = {
     "OPENLAYER_API_KEY": "ol-key",
     "FRAUD_TEAM_KEY": "fraud-team-key-0123456789",
     "PRICING_TEAM_KEY": "pricing-team-key-0123456789",
+    "DRIFT_ADMIN_KEY": "drift-admin-key-0123456789",
 }
 
 
@@ -37,6 +38,8 @@ def test_example_config_loads_with_its_defaults() -> None:
     assert config.validation.for_operation("workspaces_list").response == "report"
     assert config.validation.max_response_bytes == 4 * 2**20
     assert config.limits.max_upload_bytes == 16 * 2**30
+    assert config.admin_keys == ("drift-admin-key-0123456789",)
+    assert "drift-admin-key" not in repr(config)
 
 
 def test_environment_variables_are_interpolated() -> None:
@@ -70,6 +73,10 @@ def test_missing_environment_variable_names_the_key_not_the_value() -> None:
         ({"listen": {"hots": "x"}}, "listen.hots", "unknown key"),
         ({"teams": [{"name": "t", "keys": ["short"]}]}, "teams[0].keys", "16 or more"),
         ({"teams": [{"name": "bad name!", "keys": ["k" * 20]}]}, "teams[0].name", "metric label"),
+        ({"admin": {"keys": ["short"]}}, "admin.keys", "16 or more"),
+        ({"admin": {"keys": "a" * 20}}, "admin.keys", "must be a list"),
+        ({"admin": {"key": ["a" * 20]}}, "admin.key", "unknown key"),
+        ({"admin": {"keys": ["${TEAM_KEY}"]}}, "admin.keys", "must not also be a team's"),
         (
             {
                 "upstreams": [

@@ -1,6 +1,6 @@
-"""The drift report: violations aggregated per (operation, direction, pointer, kind) with array
-indices folded to `*`, counted, time-stamped by an injected clock, bounded in rows, and rendered
-in a stable order with totals."""
+"""The drift report: violations aggregated per (operation, direction, location, folded pointer,
+kind), counted, time-stamped by an injected clock, bounded in rows per direction, read per team
+or by an admin, and rendered in a stable order with totals."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ def _v(pointer: str, kind: str = "type", expected: str = "integer", found: str =
     return Violation("body", pointer, kind, expected, found, f"{pointer} is wrong")
 
 
-def _rows(report: DriftReport) -> list[dict[str, object]]:
-    return report.snapshot()["violations"]  # type: ignore[no-any-return]
+def _rows(report: DriftReport, team: str | None = None) -> list[dict[str, object]]:
+    return report.snapshot(team)["violations"]  # type: ignore[no-any-return]
 
 
 def test_one_violation_is_one_row_with_its_details() -> None:
@@ -35,6 +35,7 @@ def test_one_violation_is_one_row_with_its_details() -> None:
         {
             "operation": "workspaces_list",
             "direction": "response",
+            "location": "body",
             "pointer": "/workspaces/*/id",
             "kind": "type",
             "expected": "integer",
@@ -43,6 +44,7 @@ def test_one_violation_is_one_row_with_its_details() -> None:
             "first_seen": "2023-11-14T22:13:20.250Z",
             "last_seen": "2023-11-14T22:13:20.250Z",
             "sample_request_id": "req-1",
+            "teams": ["anonymous"],
         }
     ]
 
@@ -93,21 +95,23 @@ def test_the_report_starts_at_its_clocks_time_and_is_empty() -> None:
     report = DriftReport(clock=Clock(T0 - 20))
     assert report.snapshot() == {
         "since": "2023-11-14T22:13:00.250Z",
+        "scope": "all",
+        "team": None,
         "total": 0,
         "operations": {},
         "violations": [],
-        "dropped_rows": 0,
+        "dropped_rows": {"request": 0, "response": 0},
     }
 
 
 def test_rows_are_bounded_and_dropped_ones_counted_while_known_rows_keep_counting() -> None:
-    report = DriftReport(max_rows=2, clock=Clock())
+    report = DriftReport(max_response_rows=2, clock=Clock())
     report.record("op", "response", [_v("/a"), _v("/b")], "r1")
     report.record("op", "response", [_v("/c"), _v("/d"), _v("/a")], "r2")
     report.record("op", "response", [_v("/c")], "r3")
     snapshot = report.snapshot()
     assert [(r["pointer"], r["count"]) for r in snapshot["violations"]] == [("/a", 2), ("/b", 1)]
-    assert snapshot["dropped_rows"] == 3
+    assert snapshot["dropped_rows"] == {"request": 0, "response": 3}
     assert snapshot["total"] == 3  # dropped violations are not in the totals
 
 
@@ -134,3 +138,81 @@ def test_an_empty_list_of_violations_records_nothing() -> None:
     report = DriftReport(clock=Clock())
     report.record("op", "response", [], "r")
     assert _rows(report) == [] and report.snapshot()["total"] == 0
+
+
+def test_request_rows_cannot_crowd_out_response_rows() -> None:
+    report = DriftReport(max_request_rows=3, max_response_rows=3, clock=Clock())
+    report.record("op", "request", [_v(f"/r{i}") for i in range(50)], "client-mistakes")
+    report.record("op", "response", [_v("/workspace_id")], "upstream-drift")
+    snapshot = report.snapshot()
+    by_direction = [(r["direction"], r["pointer"]) for r in snapshot["violations"]]
+    assert ("response", "/workspace_id") in by_direction
+    assert sum(1 for d, _ in by_direction if d == "request") == 3
+    assert snapshot["dropped_rows"] == {"request": 47, "response": 0}
+
+
+def test_free_form_keys_are_one_row_whatever_their_number() -> None:
+    report = DriftReport(max_request_rows=10, max_response_rows=10, clock=Clock())
+    free = [
+        Violation("body", f"/next/k{i}", "type", "type integer", "string", "m", "/next/{key}")
+        for i in range(3000)
+    ]
+    report.record("assays_get_baseline", "request", free, "r")
+    report.record("workspaces_create", "response", [_v("/workspace_id")], "r2")
+    rows = {(r["operation"], r["pointer"]): r["count"] for r in _rows(report)}
+    assert rows == {("assays_get_baseline", "/next/{key}"): 3000, ("workspaces_create", "/workspace_id"): 1}
+    assert report.snapshot()["dropped_rows"] == {"request": 0, "response": 0}
+
+
+def test_a_team_reads_its_own_request_rows_and_every_response_row() -> None:
+    clock = Clock()
+    report = DriftReport(clock=clock)
+    report.record("op", "request", [_v("/a_only")], "a-req-1", "alpha")
+    clock.now = T0 + 10
+    report.record("op", "request", [_v("/shared")], "a-req-2", "alpha")
+    clock.now = T0 + 20
+    report.record("op", "request", [_v("/shared")], "b-req-1", "beta")
+    report.record("op", "response", [_v("/drift")], "a-req-3", "alpha")
+    beta = {(r["direction"], r["pointer"]): r for r in _rows(report, "beta")}
+    assert set(beta) == {("request", "/shared"), ("response", "/drift")}
+    shared = beta["request", "/shared"]
+    # only beta's own share of a row both teams produced: count, times and sample
+    assert (shared["count"], shared["sample_request_id"]) == (1, "b-req-1")
+    assert shared["first_seen"] == "2023-11-14T22:13:40.250Z" and "teams" not in shared
+    # every response row, but never another team's request id
+    drift = beta["response", "/drift"]
+    assert drift["count"] == 1 and drift["sample_request_id"] is None
+    alpha = {(r["direction"], r["pointer"]): r for r in _rows(report, "alpha")}
+    assert alpha["request", "/shared"]["sample_request_id"] == "a-req-2"
+    assert alpha["response", "/drift"]["sample_request_id"] == "a-req-3"
+    snapshot = report.snapshot("beta")
+    assert snapshot["scope"] == "team" and snapshot["team"] == "beta" and snapshot["total"] == 2
+    assert all("a-req" not in str(v) for v in snapshot["violations"])
+
+
+def test_the_admin_view_has_every_row_with_its_teams_and_totals() -> None:
+    report = DriftReport(clock=Clock())
+    report.record("op", "request", [_v("/shared")], "a-req", "alpha")
+    report.record("op", "request", [_v("/shared")], "b-req", "beta")
+    report.record("op", "request", [_v("/b_only")], "b-req-2", "beta")
+    everything = {r["pointer"]: r for r in _rows(report)}
+    assert set(everything) == {"/shared", "/b_only"}
+    assert everything["/shared"]["count"] == 2 and everything["/shared"]["teams"] == ["alpha", "beta"]
+    assert everything["/shared"]["sample_request_id"] == "a-req"
+    assert _rows(report, "gamma") == []
+
+
+def test_teams_remembered_per_row_are_bounded() -> None:
+    report = DriftReport(max_teams=2, clock=Clock())
+    for team in ("t1", "t2", "t3"):
+        report.record("op", "request", [_v("/a")], f"{team}-req", team)
+    (row,) = _rows(report)
+    assert row["count"] == 3 and row["teams"] == ["t1", "t2"]
+    assert _rows(report, "t3") == []  # a team the row could not remember does not see it
+
+
+def test_texts_kept_in_a_row_are_clipped() -> None:
+    report = DriftReport(clock=Clock())
+    report.record("op", "response", [_v("/" + "p" * 5000, expected="e" * 5000, found="f" * 5000)], "r")
+    (row,) = _rows(report)
+    assert all(len(str(row[name])) <= 160 for name in ("pointer", "expected", "found"))
