@@ -20,9 +20,9 @@ import pytest
 from gateway.config import GatewayConfig, TeamConfig, ValidationConfig
 from gateway.contract import Contract
 from gateway.demo import sandbox_upstreams
-from sandbox.keycloak import TokenRealm
-from sandbox.seed import OPENLAYER_TESTS
-from sandbox.server import SandboxServer, start_sandbox
+from sandbox import SandboxServer, start_sandbox
+from sandbox.core.seed import OPENLAYER_TESTS
+from sandbox.keycloak.realm import TokenRealm
 from tests.support.gateway import running_gateway
 from tests.support.logs import captured_log
 from tests.support.sandbox import sandbox_settings
@@ -76,14 +76,14 @@ async def sandbox_with_secrets(tmp_path: Path, contract: Contract) -> AsyncItera
 def issued_tokens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every access, refresh and id token the sandbox's Keycloak hands out during the test."""
     tokens: list[str] = []
-    issue = TokenRealm._token_response
+    issue = TokenRealm.issue
 
     def recording(self: TokenRealm, **kwargs: Any) -> dict[str, Any]:
         body = issue(self, **kwargs)
         tokens.extend(body[name] for name in ("access_token", "refresh_token", "id_token") if name in body)
         return body
 
-    monkeypatch.setattr(TokenRealm, "_token_response", recording)
+    monkeypatch.setattr(TokenRealm, "issue", recording)
     return tokens
 
 
