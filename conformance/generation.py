@@ -7,6 +7,10 @@ checks accuse a correct upstream, so they are dropped or fixed here, on this run
 - positive requests the contract itself rejects. Schemathesis treats `format` as an annotation
   and can label e.g. `""` a valid `date-time`; the contract (like the gateway and the sandbox)
   asserts formats, so such a request is not valid data and proves nothing either way;
+- headers that frame the HTTP message rather than carry API data (Transfer-Encoding,
+  Content-Length, Host, Connection, ...): negative fuzzing invents headers, and a garbage
+  `Transfer-Encoding` is refused by whatever HTTP server fronts the API, in that server's own
+  format, which says nothing about the API's contract;
 - multipart bodies that cannot say on the wire what they say in Python: a part needs a name, a
   name with control characters or quotes is not a parseable header, and a list value becomes
   several parts of one name. The file parts are moved last, because streaming readers (the gateway among them,
@@ -32,6 +36,10 @@ from schemathesis.transport.serialization import serialize_binary
 from gateway.contract import BodyKind, Contract, Operation
 
 _UNSAFE_NAME_CHARACTERS = frozenset(chr(c) for c in range(32)) | {'"', "\\", "\x7f"}
+_FRAMING_HEADERS = frozenset(
+    {"connection", "content-length", "expect", "host", "keep-alive", "proxy-connection", "te", "trailer"}
+    | {"transfer-encoding", "upgrade"}
+)
 
 
 def _contract_operation(contract: Contract, case: Any) -> Operation | None:
@@ -59,8 +67,11 @@ def _has_lone_surrogate(value: Any) -> bool:
 
 
 def wire_faithful(operation: Operation, case: Any) -> bool:
-    """Whether the body reaches the server as generated: no surrogate code points, and for
-    multipart, only single-valued parts with names that survive the Content-Disposition header."""
+    """Whether the request reaches the API as generated: no message-framing headers, no surrogate
+    code points, and for multipart, only single-valued parts with names that survive the
+    Content-Disposition header."""
+    if any(str(name).lower() in _FRAMING_HEADERS for name in (getattr(case, "headers", None) or {})):
+        return False
     if _has_lone_surrogate(case.body):
         return False
     if not _is_multipart(operation, case):

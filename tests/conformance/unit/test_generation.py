@@ -46,6 +46,14 @@ def test_multipart_bodies_must_survive_the_wire(contract: Contract) -> None:
     assert wire_faithful(contract.operations["workspaces_list"], case({"": [1]}))  # JSON: anything goes
 
 
+def test_message_framing_headers_are_not_sent_as_generated(contract: Contract) -> None:
+    evaluate = contract.operations["openlayer_tests_evaluate"]
+    body = {"startTimestamp": 1, "endTimestamp": 2}
+    assert wire_faithful(evaluate, case(body, headers={"X-Anything": "x", "lSGW": "j"}))
+    for name in ("transfer-encoding", "Content-Length", "HOST", "Connection", "TE", "Upgrade"):
+        assert not wire_faithful(evaluate, case(body, headers={name: "o/P%ef]A"})), name
+
+
 def test_file_parts_go_last(contract: Contract) -> None:
     upload = contract.operations["models_upload"]
     moved = files_last(upload, case({"file": b"x", "name": "m", "workspace_id": "5"}, "multipart/form-data"))
