@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +37,12 @@ from aiohttp.web_request import BaseRequest
 
 from gateway.app import build_app
 from gateway.config import GatewayConfig, LimitsConfig
+from gateway.pipeline.exchange import REQUEST_ID_HEADER, request_id
 from gateway.problems import ProblemError, ProblemKind, problem_response
 
 KEEPALIVE_TIMEOUT = 75.0  # seconds an idle kept-alive connection stays open (aiohttp's run_app default)
+
+_QUOTED_BYTES = re.compile(r":?\s*(?:bytearray\()?b['\"]")
 
 log = logging.getLogger("mlops_gateway.server")
 
@@ -103,15 +107,14 @@ class GuardedHandler(RequestHandler):
         self.force_close()
 
     async def _refuse_busy(self, request: BaseRequest) -> web.StreamResponse:
-        log.warning(
-            "too many connections",
-            extra={"peer": request.remote, "max_client_connections": self._limits.max_client_connections},
-        )
-        detail = f"the gateway has {self._limits.max_client_connections} open connections; retry later"
+        cap, rid = self._limits.max_client_connections, request_id(request.headers.get(REQUEST_ID_HEADER))
+        log.warning("too many connections", extra={"peer": request.remote, "max_client_connections": cap})
+        detail = f"the gateway has {cap} open connections; retry later"
+        headers = {"Retry-After": "1", REQUEST_ID_HEADER: rid}
         response = problem_response(
-            ProblemError(ProblemKind.TOO_MANY_CONNECTIONS, detail, headers={"Retry-After": "1"}),
+            ProblemError(ProblemKind.TOO_MANY_CONNECTIONS, detail, headers=headers),
             instance=request.path,
-            request_id=None,
+            request_id=rid,
         )
         response.force_close()
         return response
@@ -126,20 +129,28 @@ class GuardedHandler(RequestHandler):
         """aiohttp's error page, as problem+json and one log line (see the module docstring)."""
         if request.writer.output_size > 0:  # an answer is under way: all that is left is to cut it
             raise ConnectionError("response already started, cannot send the error page")
+        rid = request_id(request.headers.get(REQUEST_ID_HEADER))
         if status == 400:
-            reason = (message or str(exc) or "malformed request").splitlines()[0].strip().rstrip(":")
-            log.info("malformed request", extra={"peer": request.remote, "reason": reason})
+            reason = _reason(message or str(exc))
+            log.info("malformed request", extra={"peer": request.remote, "reason": reason, "request_id": rid})
             error = ProblemError(ProblemKind.BAD_REQUEST, f"the request is not valid HTTP/1.1: {reason}")
         else:
             log.error(
                 "unhandled error in the HTTP server",
                 exc_info=exc,
-                extra={"peer": request.remote, "status": status},
+                extra={"peer": request.remote, "status": status, "request_id": rid},
             )
             error = ProblemError(ProblemKind.INTERNAL_ERROR, "the gateway failed to handle this request")
-        response = problem_response(error, instance=None, request_id=None)
+        response = problem_response(error, instance=None, request_id=rid)
+        response.headers[REQUEST_ID_HEADER] = rid
         response.force_close()
         return response
+
+
+def _reason(message: str) -> str:
+    """aiohttp's parser message without the client's bytes it may quote (first line, no b'...')."""
+    first = _QUOTED_BYTES.split(message.strip(), maxsplit=1)[0].splitlines()
+    return first[0].strip().rstrip(":.") if first and first[0].strip() else "malformed request"
 
 
 def _peer(handler: RequestHandler) -> str | None:

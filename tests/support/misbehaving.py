@@ -115,9 +115,9 @@ class RawClient:
             return False
         return not self.writer.is_closing()
 
-    async def response(self, timeout: float = 3) -> RawResponse | None:
+    async def response(self, within: float = 3) -> RawResponse | None:
         """The next answer, or None when the connection closes first."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             try:
                 line = await self.reader.readline()
                 if not line:
@@ -135,10 +135,10 @@ class RawClient:
                 return None
         return RawResponse(status, headers, body)
 
-    async def closed(self, timeout: float = 3) -> bool:
-        """Whether the gateway closes the connection (EOF or reset) within `timeout` seconds."""
+    async def closed(self, within: float = 3) -> bool:
+        """Whether the gateway closes the connection (EOF or reset) within `within` seconds."""
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(within):
                 while await self.reader.read(65536):
                     pass
         except ConnectionError:

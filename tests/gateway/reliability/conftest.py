@@ -54,14 +54,20 @@ async def still_serving(gateway_url: str, healthy: RecordingUpstream) -> None:
     """A normal request from another client succeeds, promptly, and reaches the upstream."""
     before = len(healthy.seen)
     started = time.monotonic()
-    async with asyncio.timeout(3), aiohttp.ClientSession() as session:
-        async with session.post(gateway_url + EVALUATE, data=EVALUATE_BODY, headers=JSON_AUTH) as response:
-            assert response.status == 200, await response.text()
+    url = gateway_url + EVALUATE
+    async with (
+        asyncio.timeout(3),
+        aiohttp.ClientSession() as session,
+        session.post(url, data=EVALUATE_BODY, headers=JSON_AUTH) as response,
+    ):
+        assert response.status == 200, await response.text()
     assert time.monotonic() - started < 1.5
     assert len(healthy.seen) == before + 1
 
 
-async def meanwhile(case: Awaitable[T], gateway_url: str, healthy: RecordingUpstream, delay: float = 0.15) -> T:
+async def meanwhile(
+    case: Awaitable[T], gateway_url: str, healthy: RecordingUpstream, delay: float = 0.15
+) -> T:
     """Run `case`; `delay` seconds in, and again after it, another client must be served."""
     task = asyncio.ensure_future(case)
     await asyncio.sleep(delay)
