@@ -21,7 +21,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 import gateway.app
-from gateway.logs import SERVING_LOGGERS, configure_logging
+from gateway.logs import configure_logging
 from tests.gateway.reliability.conftest import meanwhile, reached, reliability_config, still_serving
 from tests.support.gateway import TEAM_KEY, running_gateway
 from tests.support.misbehaving import RawClient
@@ -59,7 +59,7 @@ def json_log() -> Iterator[io.StringIO]:
     """The gateway's JSON log, in memory; the logging set-up is restored afterwards."""
     import logging
 
-    names = (*SERVING_LOGGERS, "")
+    names = ("mlops_gateway", "aiohttp", "asyncio", "")  # what configure_logging sets up
     saved = {n: (lg.handlers[:], lg.level, lg.propagate) for n in names if (lg := logging.getLogger(n))}
     stream = io.StringIO()
     configure_logging("INFO", stream)
