@@ -13,11 +13,11 @@ import contextlib
 import socket
 import struct
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import orjson
 
-from tests.support.raw_http import RawRequest, _read_request
+from tests.support.raw_http import RawRequest, RecordingUpstream, _read_request
 
 Script = Callable[[RawRequest, asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -35,31 +35,20 @@ def json_head(length: int, status: int = 200) -> bytes:
     ).encode()
 
 
-@dataclass
-class ScriptedUpstream:
-    script: Script
-    seen: list[RawRequest] = field(default_factory=list)
-    connections: int = 0
-    _server: asyncio.Server | None = None
-    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+class ScriptedUpstream(RecordingUpstream):
+    """`RecordingUpstream` that answers each request by running `script`."""
 
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.sockets[0].getsockname()[:2]
-        return f"http://{host}:{port}"
-
-    async def start(self) -> ScriptedUpstream:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        return self
+    def __init__(self, script: Script) -> None:
+        super().__init__()
+        self.script = script
+        self.connections = 0
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-            await self._server.wait_closed()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await super().close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1

@@ -179,7 +179,7 @@ async def test_stderr_of_a_served_gateway_is_json_lines_only(
         await client.close()
     slow = await RawClient.connect(port)
     await slow.send(b"POST /v1/api/workspaces/list HTTP/1.1\r\n")
-    assert await slow.closed(within=2)
+    slow_closed = await slow.closed(within=2)
     await slow.close()
     await still_serving(f"http://127.0.0.1:{port}", healthy)
     process.send_signal(signal.SIGTERM)
@@ -195,3 +195,4 @@ async def test_stderr_of_a_served_gateway_is_json_lines_only(
     ) == 1
     assert not [e for e in events if e["level"] in ("error", "critical")]
     assert "Traceback" not in stderr
+    assert slow_closed
