@@ -129,6 +129,8 @@ class LimitsConfig:
     max_upload_bytes: int = 16 * 2**30
     max_multipart_fields_bytes: int = 2**20
     client_idle_timeout: float = 30.0  # seconds a client may pause while sending a body
+    header_timeout: float = 10.0  # seconds a client has to send its request line and headers
+    max_client_connections: int = 1024  # open client connections; requests on more get 503
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,7 +364,14 @@ def _limits(raw: Any, key: str) -> LimitsConfig:
     _known(
         data,
         key,
-        {"max_json_body_bytes", "max_upload_bytes", "max_multipart_fields_bytes", "client_idle_timeout"},
+        {
+            "max_json_body_bytes",
+            "max_upload_bytes",
+            "max_multipart_fields_bytes",
+            "client_idle_timeout",
+            "header_timeout",
+            "max_client_connections",
+        },
     )
     d = LimitsConfig()
     return LimitsConfig(
@@ -376,6 +385,13 @@ def _limits(raw: Any, key: str) -> LimitsConfig:
         ),
         client_idle_timeout=_number(
             data.get("client_idle_timeout", d.client_idle_timeout), f"{key}.client_idle_timeout"
+        ),
+        header_timeout=_number(data.get("header_timeout", d.header_timeout), f"{key}.header_timeout"),
+        max_client_connections=_int(
+            data.get("max_client_connections", d.max_client_connections),
+            f"{key}.max_client_connections",
+            1,
+            1_000_000,
         ),
     )
 

@@ -2,13 +2,18 @@
 
 Only fields the gateway chooses are written (request id, team, operation, status, timings,
 violations); headers and bodies are never logged, so tokens and keys cannot leak here.
+
+`configure_logging` puts the same JSON handler on the gateway's logger, on the libraries' that
+log while serving (`aiohttp.*`: server, access, web, client; `asyncio`) and on the root logger
+(anything else, and Python warnings), so stderr carries nothing but JSON lines. A traceback is
+never a line of its own: it is the `error` member of its event's object.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -30,10 +35,19 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler()
+SERVING_LOGGERS = ("mlops_gateway", "aiohttp", "asyncio")
+
+
+def configure_logging(level: str, stream: IO[str] | None = None) -> None:
+    """JSON lines on `stream` (stderr) at `level` for the serving loggers, WARNING for the rest."""
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("mlops_gateway")
+    for name in SERVING_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
+    root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    root.setLevel(logging.WARNING)
+    logging.captureWarnings(True)

@@ -39,6 +39,7 @@ class ProblemKind(StrEnum):
         return TYPE_BASE + self.value
 
     # the client's request
+    BAD_REQUEST = ("bad-request", "Request is not valid HTTP/1.1", 400)
     UNAUTHENTICATED = ("unauthenticated", "Missing or unknown gateway key", 401)
     INVALID_PATH = ("invalid-path", "Request path is not in canonical form", 400)
     NOT_FOUND = ("not-found", "No such operation", 404)
@@ -55,6 +56,7 @@ class ProblemKind(StrEnum):
     INVALID_RESPONSE = ("invalid-response", "Upstream response does not match the contract", 502)
     UPSTREAM_AUTH_FAILED = ("upstream-auth-failed", "Could not obtain upstream credentials", 502)
     # the gateway itself
+    TOO_MANY_CONNECTIONS = ("too-many-connections", "Gateway has too many open connections", 503)
     INTERNAL_ERROR = ("internal-error", "Internal gateway error", 500)
 
 

@@ -1,8 +1,11 @@
-"""Reading the client's request body with a size limit and an idle timeout: in one timed read
-when its length is known and it is JSON, or chunk by chunk as a stream for uploads.
+"""Reading the client's request body with a size limit and an idle timeout: whole for JSON, or
+chunk by chunk as a stream for uploads.
 
-A client that sends more than allowed gets 413, one that pauses longer than
-`client_idle_timeout` gets 408, and a body shorter than its Content-Length is malformed.
+A client that sends more than allowed gets 413, and one that sends nothing for
+`client_idle_timeout` seconds gets 408. The timeout is idle, not total: it restarts with every
+chunk, so a slow but steady client of a big body is never cut off (every read of the body,
+the multipart form fields included, goes through `next_chunk`). A body shorter than its
+Content-Length is malformed.
 """
 
 from __future__ import annotations
@@ -10,25 +13,26 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from aiohttp import web
+from aiohttp import StreamReader, web
 
 from gateway.pipeline.exchange import Exchange
 from gateway.problems import ProblemError, ProblemKind
 
 
+async def next_chunk(stream: StreamReader, idle_timeout: float) -> bytes:
+    """The next chunk of the body (b"" at its end); 408 when nothing came for `idle_timeout` seconds."""
+    try:
+        async with asyncio.timeout(idle_timeout):
+            return await stream.readany()
+    except TimeoutError:
+        raise ProblemError(
+            ProblemKind.REQUEST_TIMEOUT, f"the request body stalled for more than {idle_timeout:g} seconds"
+        ) from None
+
+
 async def client_chunks(request: web.Request, idle_timeout: float) -> AsyncIterator[bytes]:
-    """The request body's chunks; a client that sends nothing for `idle_timeout` seconds gets 408."""
-    while True:
-        try:
-            async with asyncio.timeout(idle_timeout):
-                chunk = await request.content.readany()
-        except TimeoutError:
-            raise ProblemError(
-                ProblemKind.REQUEST_TIMEOUT,
-                f"the request body stalled for more than {idle_timeout:g} seconds",
-            ) from None
-        if not chunk:
-            return
+    """The request body's chunks, each within `idle_timeout` of the one before."""
+    while chunk := await next_chunk(request.content, idle_timeout):
         yield chunk
 
 
@@ -37,26 +41,15 @@ async def read_body(request: web.Request, limit: int, idle_timeout: float) -> by
     length = request.content_length
     if length is not None and length > limit:
         raise ProblemError(ProblemKind.BODY_TOO_LARGE, f"JSON bodies are limited to {limit} bytes")
-    if length is not None:  # the common case: one read, one timer
-        try:
-            async with asyncio.timeout(idle_timeout):
-                return await request.content.readexactly(length)
-        except TimeoutError:
-            raise ProblemError(
-                ProblemKind.REQUEST_TIMEOUT,
-                f"the request body did not arrive within {idle_timeout:g} seconds",
-            ) from None
-        except asyncio.IncompleteReadError as exc:
-            raise ProblemError(
-                ProblemKind.MALFORMED_JSON, "the request body is shorter than its Content-Length"
-            ) from exc
     chunks, size = [], 0
-    async for chunk in client_chunks(request, idle_timeout):
+    while size != length and (chunk := await next_chunk(request.content, idle_timeout)):
         size += len(chunk)
         if size > limit:
             raise ProblemError(ProblemKind.BODY_TOO_LARGE, f"JSON bodies are limited to {limit} bytes")
         chunks.append(chunk)
-    return b"".join(chunks)
+    if length is not None and size < length:
+        raise ProblemError(ProblemKind.MALFORMED_JSON, "the request body is shorter than its Content-Length")
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 async def stream_body(

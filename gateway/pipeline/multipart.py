@@ -2,7 +2,8 @@
 file part, so they can be validated before anything reaches the upstream, then stream the rest.
 
 Clients (requests, the Wallaroo SDK) send text fields before the file; fields after a file part
-are not inspected here (the upstream still sees them byte for byte).
+are not inspected here (the upstream still sees them byte for byte). Each read has the client idle
+timeout (408 after `client_idle_timeout` of silence), as every other read of a body.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 from aiohttp import StreamReader
+
+from gateway.pipeline.client_body import next_chunk
 
 _DISPOSITION = re.compile(rb'content-disposition:[^\r\n]*?\bname="([^"]*)"', re.IGNORECASE)
 _FILENAME = re.compile(rb"content-disposition:[^\r\n]*?\bfilename\*?=", re.IGNORECASE)
@@ -63,11 +66,14 @@ def _parse(buf: bytes, boundary: bytes) -> tuple[dict[str, str], list[str], bool
     return fields, files, False
 
 
-async def read_form_prefix(stream: StreamReader, boundary: bytes, limit: int) -> FormPrefix:
-    """Read until the first file part's headers (or the end), at most `limit` bytes."""
+async def read_form_prefix(
+    stream: StreamReader, boundary: bytes, limit: int, idle_timeout: float
+) -> FormPrefix:
+    """Read until the first file part's headers (or the end), at most `limit` bytes; 408 when the
+    client sends nothing for `idle_timeout` seconds."""
     buf = b""
     while True:
-        chunk = await stream.readany()
+        chunk = await next_chunk(stream, idle_timeout)
         if chunk:
             buf += chunk
         fields, files, reached_file = _parse(buf, boundary)

@@ -92,7 +92,12 @@ class RequestCheck:
                 ProblemKind.INVALID_REQUEST, "multipart/form-data without a boundary parameter"
             )
         try:
-            prefix = await read_form_prefix(request.content, boundary, self.limits.max_multipart_fields_bytes)
+            prefix = await read_form_prefix(
+                request.content,
+                boundary,
+                self.limits.max_multipart_fields_bytes,
+                self.limits.client_idle_timeout,
+            )
         except MultipartPrefixError as exc:
             raise ProblemError(ProblemKind.INVALID_REQUEST, str(exc)) from None
         fields: dict[str, Any] = {name: media.form_value(name, text) for name, text in prefix.fields.items()}

@@ -312,3 +312,16 @@ def test_team_names_of_the_metric_label_charset_are_accepted(name: str) -> None:
 def test_team_names_outside_the_charset_are_refused(name: str) -> None:
     error = _error({**MINIMAL, "teams": [{"name": name, "keys": ["k" * 20]}]})
     assert error.key == "teams[0].name"
+
+
+def test_header_timeout_and_connection_cap_are_read_and_checked() -> None:
+    env = {"TEAM_KEY": "k" * 20}
+    limits = parse_config(
+        {**MINIMAL, "limits": {"header_timeout": "0.5", "max_client_connections": 10}}, env
+    ).limits
+    assert (limits.header_timeout, limits.max_client_connections) == (0.5, 10)
+    defaults = parse_config(MINIMAL, env).limits
+    assert (defaults.header_timeout, defaults.max_client_connections) == (10.0, 1024)
+    for bad in ({"header_timeout": 0}, {"max_client_connections": 0}, {"max_client_connections": "many"}):
+        with pytest.raises(ConfigError, match="limits"):
+            parse_config({**MINIMAL, "limits": bad}, env)

@@ -58,7 +58,7 @@ def _split(data: bytes, size: int) -> list[bytes]:
 async def _read(chunks: Iterable[bytes], limit: int = 2**20) -> tuple[FormPrefix, ChunkedStream]:
     stream = ChunkedStream(chunks)
     async with asyncio.timeout(5):
-        prefix = await read_form_prefix(stream, BOUNDARY, limit)  # type: ignore[arg-type]
+        prefix = await read_form_prefix(stream, BOUNDARY, limit, 5)  # type: ignore[arg-type]
     return prefix, stream
 
 
@@ -143,7 +143,7 @@ async def test_fields_larger_than_the_limit_are_refused_without_reading_everythi
     stream = ChunkedStream(_split(body, 100))
     with pytest.raises(MultipartPrefixError, match="exceed 1000 bytes"):
         async with asyncio.timeout(5):
-            await read_form_prefix(stream, BOUNDARY, 1000)  # type: ignore[arg-type]
+            await read_form_prefix(stream, BOUNDARY, 1000, 5)  # type: ignore[arg-type]
     assert stream.reads <= 11  # stopped soon after passing the limit
     assert stream.rest()
 
@@ -161,7 +161,7 @@ async def test_a_real_stream_reader_is_read_the_same_way() -> None:
         stream.feed_data(chunk)
     stream.feed_eof()
     async with asyncio.timeout(5):
-        prefix = await read_form_prefix(stream, BOUNDARY, 2**20)
+        prefix = await read_form_prefix(stream, BOUNDARY, 2**20, 5)
         rest = await stream.read()
     assert prefix.fields == {"name": "model-a", "workspace_id": "5"} and prefix.files == ["file"]
     assert prefix.consumed + rest == UPLOAD
