@@ -11,7 +11,6 @@ import re
 import time
 
 import aiohttp
-import pytest
 
 from tests.gateway.reliability.conftest import (
     HEAD,
@@ -221,10 +220,6 @@ async def test_connections_over_the_cap_are_answered_503_and_the_cap_frees_up(
             await client.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 defect 6 (handler.py, another engineer): a client disconnect is counted as 500, not 499",
-)
 async def test_a_client_that_disconnects_while_the_upstream_answers_is_counted_499(
     healthy: RecordingUpstream,
 ) -> None:

@@ -157,12 +157,6 @@ async def _huge_then_reset(
     reset(writer)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="handler.py (another engineer): after a streamed answer's head, an upstream failure is re-raised "
-    "to app._last_resort, which writes a second (500) response into the body instead of cutting the "
-    "connection; the client then waits for the keep-alive timeout",
-)
 async def test_an_upstream_reset_in_a_streamed_body_cuts_the_client_off_promptly(
     healthy: RecordingUpstream,
 ) -> None:
