@@ -110,7 +110,9 @@ def build_app(config: GatewayConfig) -> web.Application:
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_get("/_gateway/violations", violations)
-    app.router.add_route("*", "/{tail:.*}", proxy.handle)
+    # every other path, whatever its decoded characters (a plain `.*` would leave a path holding
+    # an encoded newline to aiohttp's text/plain 404)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", proxy.handle)
     app.on_startup.append(start_upstreams)
     app.on_cleanup.append(close_upstreams)
     return app
