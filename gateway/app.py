@@ -18,6 +18,8 @@ from aiohttp.typedefs import Handler
 from gateway.config import GatewayConfig
 from gateway.contract import Contract
 from gateway.credentials.inbound import KeyRing
+from gateway.credentials.redis_store import token_store_for
+from gateway.credentials.store import TokenStore
 from gateway.credentials.upstream import credentials_for
 from gateway.drift import DriftReport
 from gateway.metrics import GatewayMetrics
@@ -33,6 +35,8 @@ from gateway.upstream.client import UpstreamClient
 from gateway.upstream.readiness import Readiness
 
 log = logging.getLogger("mlops_gateway")
+# the upstream tokens' store (memory, or Redis shared by every process), for the token managers
+TOKEN_STORE = web.AppKey("token_store", TokenStore)
 
 
 @web.middleware
@@ -54,6 +58,9 @@ def build_app(config: GatewayConfig) -> web.Application:
     upstreams = {u.name: UpstreamClient(u, credentials_for(u.auth, keyring)) for u in config.upstreams}
     metrics = GatewayMetrics()
     metrics.spec_operations.set(len(contract.operations))
+    token_store = token_store_for(config.token_store)
+    store_kind = "memory" if config.token_store is None else "redis"
+    metrics.token_store_shared.labels(store=store_kind).set_function(lambda: float(token_store.shared))
     drift = DriftReport()
     accounting = Accounting(metrics, drift)
     proxy = Proxy(
@@ -64,6 +71,7 @@ def build_app(config: GatewayConfig) -> web.Application:
         accounting,
     )
     app = web.Application(middlewares=[_last_resort], client_max_size=config.limits.max_json_body_bytes)
+    app[TOKEN_STORE] = token_store
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -105,6 +113,7 @@ def build_app(config: GatewayConfig) -> web.Application:
     async def close_upstreams(app: web.Application) -> None:
         for upstream in upstreams.values():
             await upstream.close()
+        await token_store.close()
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

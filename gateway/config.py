@@ -7,9 +7,11 @@ reason, so a bad config stops the gateway before it listens. Secrets come from t
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import os
 import re
+from base64 import b64decode
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -134,6 +136,20 @@ class LimitsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class RedisStoreConfig:
+    """`token_store: {url, key}`: upstream tokens cached in Redis, shared by every process and replica,
+    encrypted with `key` (AES-256-GCM), renewed by one holder of a lease-based lock at a time."""
+
+    url: str = field(repr=False)  # redis://[:password@]host[:port][/db] or rediss://; may hold a password
+    key: bytes = field(repr=False)  # 32 bytes, given base64-encoded
+    prefix: str = "mlops-gateway"  # keys are <prefix>:token:<set> and <prefix>:renewal:<set>
+    timeout: float = 1.0  # seconds for any one Redis call (connect, then each read)
+    lock_ttl: float = 10.0  # the renewal lock's lease, extended every third of it while the holder runs
+    lock_wait: float = 30.0  # longest wait for another holder's renewal turn before TimeoutError
+    probe_interval: float = 3.0  # while Redis is unreachable, how often it is tried again
+
+
+@dataclass(frozen=True, slots=True)
 class GatewayConfig:
     host: str = "127.0.0.1"
     port: int = 8080
@@ -146,6 +162,7 @@ class GatewayConfig:
     validation: ValidationConfig = ValidationConfig()
     limits: LimitsConfig = LimitsConfig()
     log_level: str = "INFO"
+    token_store: RedisStoreConfig | None = None  # None: `memory`, each process keeps its own tokens
 
 
 # -- loading -----------------------------------------------------------------------------------
@@ -168,7 +185,11 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> G
 def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = None) -> GatewayConfig:
     data = _interpolate(raw, environ, "")
     root = _mapping(data, "")
-    _known(root, "", {"listen", "spec", "upstreams", "teams", "admin", "validation", "limits", "log_level"})
+    _known(
+        root,
+        "",
+        {"listen", "spec", "upstreams", "teams", "admin", "validation", "limits", "log_level", "token_store"},
+    )
     listen = _mapping(root.get("listen", {}), "listen")
     _known(listen, "listen", {"host", "port", "trusted_proxies"})
     spec_path: Path | None = None
@@ -215,6 +236,7 @@ def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = N
         validation=_validation(root.get("validation", {}), "validation"),
         limits=_limits(root.get("limits", {}), "limits"),
         log_level=level,
+        token_store=_token_store(root.get("token_store", "memory"), "token_store"),
     )
 
 
@@ -394,6 +416,47 @@ def _limits(raw: Any, key: str) -> LimitsConfig:
             1_000_000,
         ),
     )
+
+
+def _token_store(raw: Any, key: str) -> RedisStoreConfig | None:
+    if raw == "memory":
+        return None
+    if not isinstance(raw, dict):
+        raise ConfigError(key, "must be `memory` or a mapping with url and key (Redis)")
+    _known(raw, key, {"url", "key", "prefix", "timeout", "lock_ttl", "lock_wait", "probe_interval"})
+    url = _string(_required(raw, "url", key), f"{key}.url")
+    if urlsplit(url).scheme not in ("redis", "rediss", "unix"):  # the URL may hold a password: not echoed
+        raise ConfigError(f"{key}.url", "must be a redis://, rediss:// or unix:// URL")
+    d = RedisStoreConfig(url="", key=b"")
+    config = RedisStoreConfig(
+        url=url,
+        key=_aes_key(_required(raw, "key", key), f"{key}.key"),
+        prefix=_string(raw.get("prefix", d.prefix), f"{key}.prefix"),
+        timeout=_number(raw.get("timeout", d.timeout), f"{key}.timeout"),
+        lock_ttl=_number(raw.get("lock_ttl", d.lock_ttl), f"{key}.lock_ttl"),
+        lock_wait=_number(raw.get("lock_wait", d.lock_wait), f"{key}.lock_wait"),
+        probe_interval=_number(raw.get("probe_interval", d.probe_interval), f"{key}.probe_interval"),
+    )
+    if config.lock_ttl < 3 * config.timeout:
+        raise ConfigError(
+            f"{key}.lock_ttl", "must be at least three times timeout (the lease is extended by then)"
+        )
+    return config
+
+
+def _aes_key(value: Any, key: str) -> bytes:
+    """A 256-bit key given base64-encoded (standard or URL-safe alphabet); the value is never echoed."""
+    reason = "must be 32 random bytes, base64-encoded (e.g. `openssl rand -base64 32`)"
+    if not isinstance(value, str):
+        raise ConfigError(key, reason)
+    text = value.strip().replace("-", "+").replace("_", "/")
+    try:
+        decoded = b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigError(key, f"is not base64: it {reason}") from None
+    if len(decoded) != 32:
+        raise ConfigError(key, f"decodes to {len(decoded)} bytes: it {reason}")
+    return decoded
 
 
 # -- typed readers -----------------------------------------------------------------------------

@@ -84,6 +84,12 @@ class GatewayMetrics:
         self.in_flight = Gauge(
             "mlops_gateway_in_flight_requests", "Requests being handled right now.", registry=r
         )
+        self.token_store_shared = Gauge(
+            "mlops_gateway_token_store_shared",
+            "1 while upstream tokens are shared through the store (Redis reachable), 0 while per process.",
+            ["store"],
+            registry=r,
+        )
         self.spec_operations = Gauge(
             "mlops_gateway_spec_operations", "Operations compiled from the spec at start-up.", registry=r
         )
