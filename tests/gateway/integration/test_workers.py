@@ -9,6 +9,7 @@ import os
 import signal
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -21,11 +22,20 @@ from tests.support.raw_http import RecordingUpstream
 from tests.support.served import ServedGateway, served_gateway
 
 
+@asynccontextmanager
+async def _holding(seconds: float) -> AsyncIterator[RecordingUpstream]:
+    """An upstream that holds each answer back `seconds`."""
+    server = await RecordingUpstream(reply_body=b"{}", reply_delay=seconds).start()
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
 @pytest.fixture
 async def upstream() -> AsyncIterator[RecordingUpstream]:
-    server = await RecordingUpstream(reply_body=b"{}", reply_delay=0.05).start()
-    yield server
-    await server.close()
+    async with _holding(0.05) as server:
+        yield server
 
 
 async def _call(url: str) -> int:
@@ -93,57 +103,55 @@ async def test_two_workers_share_the_requests_and_metrics_add_up(
 async def test_sigterm_finishes_requests_in_flight_and_refuses_new_connections(
     tmp_path: Path, workers: int
 ) -> None:
-    slow = await RecordingUpstream(reply_body=b"{}", reply_delay=1.5).start()
-    try:
-        async with served_gateway(tmp_path, slow.url, workers=workers, listen="shutdown_timeout: 10") as gw:
-            in_flight = [asyncio.ensure_future(_call(gw.url)) for _ in range(4)]
-            await _until(lambda: len(slow.seen) == 4, 5, "the upstream holds 4 requests")
-            stopped = time.monotonic()
-            gw.process.send_signal(signal.SIGTERM)
+    async with (
+        _holding(1.5) as slow,
+        served_gateway(tmp_path, slow.url, workers=workers, listen="shutdown_timeout: 10") as gw,
+    ):
+        in_flight = [asyncio.ensure_future(_call(gw.url)) for _ in range(4)]
+        await _until(lambda: len(slow.seen) == 4, 5, "the upstream holds 4 requests")
+        stopped = time.monotonic()
+        gw.process.send_signal(signal.SIGTERM)
 
-            async def refused() -> bool:
-                try:
-                    _, writer = await asyncio.open_connection("127.0.0.1", gw.port)
-                except ConnectionRefusedError:
-                    return True
-                writer.close()
-                return False
+        async def refused() -> bool:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", gw.port)
+            except ConnectionRefusedError:
+                return True
+            writer.close()
+            return False
 
-            while not await refused():
-                assert time.monotonic() - stopped < 1, "still accepting connections 1s after SIGTERM"
-                await asyncio.sleep(0.05)
-            refused_after = time.monotonic() - stopped
-            assert not any(task.done() for task in in_flight)  # refused while the requests still run
-            assert await asyncio.wait_for(asyncio.gather(*in_flight), timeout=10) == [200] * 4
-            assert await asyncio.wait_for(gw.process.wait(), timeout=10) == 0
-            exited_after = time.monotonic() - stopped
-            print(f"workers={workers}: refused after {refused_after:.2f}s, exited after {exited_after:.2f}s")
-            assert exited_after < 5
-            if workers > 1:
-                assert len(gw.events("worker stopped")) == 2
-    finally:
-        await slow.close()
+        while not await refused():
+            assert time.monotonic() - stopped < 1, "still accepting connections 1s after SIGTERM"
+            await asyncio.sleep(0.05)
+        refused_after = time.monotonic() - stopped
+        assert not any(task.done() for task in in_flight)  # refused while the requests still run
+        assert await asyncio.wait_for(asyncio.gather(*in_flight), timeout=10) == [200] * 4
+        assert await asyncio.wait_for(gw.process.wait(), timeout=10) == 0
+        exited_after = time.monotonic() - stopped
+        print(f"workers={workers}: refused after {refused_after:.2f}s, exited after {exited_after:.2f}s")
+        assert exited_after < 5
+        if workers > 1:
+            assert len(gw.events("worker stopped")) == 2
 
 
 @pytest.mark.parametrize("workers", [1, 2])
 async def test_requests_past_the_shutdown_timeout_are_cut_and_the_gateway_exits(
     tmp_path: Path, workers: int
 ) -> None:
-    stuck = await RecordingUpstream(reply_body=b"{}", reply_delay=20).start()
-    try:
-        async with served_gateway(tmp_path, stuck.url, workers=workers, listen="shutdown_timeout: 1") as gw:
-            call = asyncio.ensure_future(_call(gw.url))
-            await _until(lambda: len(stuck.seen) == 1, 5, "the upstream holds the request")
-            stopped = time.monotonic()
-            gw.process.send_signal(signal.SIGTERM)
-            assert await asyncio.wait_for(gw.process.wait(), timeout=8) == 0
-            exited_after = time.monotonic() - stopped
-            print(f"workers={workers}: shutdown_timeout 1s, exited after {exited_after:.2f}s")
-            assert 0.9 < exited_after < 4
-            outcome = await asyncio.gather(call, return_exceptions=True)
-            assert outcome != [200]
-    finally:
-        await stuck.close()
+    async with (
+        _holding(20) as stuck,
+        served_gateway(tmp_path, stuck.url, workers=workers, listen="shutdown_timeout: 1") as gw,
+    ):
+        call = asyncio.ensure_future(_call(gw.url))
+        await _until(lambda: len(stuck.seen) == 1, 5, "the upstream holds the request")
+        stopped = time.monotonic()
+        gw.process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(gw.process.wait(), timeout=8) == 0
+        exited_after = time.monotonic() - stopped
+        print(f"workers={workers}: shutdown_timeout 1s, exited after {exited_after:.2f}s")
+        assert 0.9 < exited_after < 4
+        outcome = await asyncio.gather(call, return_exceptions=True)
+        assert outcome != [200]
 
 
 async def test_a_killed_worker_is_restarted_and_the_gateway_keeps_serving(
