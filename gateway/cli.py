@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import signal
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,17 +13,17 @@ import yaml
 from openapi_spec_validator import validate as validate_spec
 
 from conformance import cli as conformance_cli
-from gateway.config import (
-    ConfigError,
-    GatewayConfig,
-    load_config,
-)
+from gateway.config import MAX_WORKERS, ConfigError, load_config
 from gateway.contract import DEFAULT_SPEC_PATH, Contract, ContractError
 from gateway.credentials.upstream import NoCredentials
 from gateway.logs import configure_logging
 from gateway.pipeline.routes import bind_routes
-from gateway.server import start_gateway
 from gateway.upstream.client import UpstreamClient
+from gateway.workers import serve as serve_gateway
+from gateway.workers import wait_for_stop
+
+# Nothing imported above imports prometheus_client: `gateway.workers` must switch it to
+# multiprocess mode first when there are several workers (tests/gateway/unit pins it).
 
 
 def missing_extra(extra: str, exc: ModuleNotFoundError) -> str:
@@ -32,22 +31,10 @@ def missing_extra(extra: str, exc: ModuleNotFoundError) -> str:
     return f"needs the [{extra}] extra (no module {exc.name!r}): pip install 'mlops-gateway[{extra}]'"
 
 
-async def _wait_for_stop() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-
-
-async def _serve(config: GatewayConfig) -> None:
-    gateway = await start_gateway(config)
-    print(f"mlops-gateway listening on {gateway.url}", flush=True)
-    try:
-        await _wait_for_stop()
-    finally:
-        await gateway.close()
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"must be an integer from 1 to {MAX_WORKERS}")
+    return int(text)
 
 
 def _spec_check(spec: Path, config_path: Path | None) -> str:
@@ -76,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the gateway from a YAML config")
     serve.add_argument("--config", required=True, type=Path)
+    serve.add_argument("--workers", type=_workers, help="processes serving (default: listen.workers, 1)")
     demo = commands.add_parser("demo", help="run the sandbox and a gateway in front of it")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)
@@ -92,8 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "serve":
             config = load_config(args.config)
-            configure_logging(config.log_level)
-            asyncio.run(_serve(config))
+            if args.workers is not None:
+                config = dataclasses.replace(config, workers=args.workers)
+            configure_logging(config.log_level, with_pid=config.workers > 1)
+            return serve_gateway(config)
         else:
             configure_logging("WARNING")
             try:
@@ -102,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"mlops-gateway demo: {missing_extra('sandbox', exc)}", file=sys.stderr)
                 return 2
 
-            asyncio.run(run_demo(args.host, args.port, _wait_for_stop))
+            asyncio.run(run_demo(args.host, args.port, wait_for_stop))
     except (ConfigError, ContractError) as exc:
         print(f"mlops-gateway: {exc}", file=sys.stderr)
         return 1

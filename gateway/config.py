@@ -44,6 +44,7 @@ _Choice = TypeVar("_Choice", bound=StrEnum)
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*$", re.IGNORECASE)
 _UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 10**6, "mib": 2**20, "gb": 10**9, "gib": 2**30}
+MAX_WORKERS = 64  # listen.workers: more processes than this on one host is a mistake, not a plan
 
 
 class ConfigError(ValueError):
@@ -155,6 +156,8 @@ class GatewayConfig:
     port: int = 8080
     # peers whose X-Forwarded-* headers are kept and appended to; everyone else's are overwritten
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    workers: int = 1  # processes serving the one listening socket (gateway.workers)
+    shutdown_timeout: float = 30.0  # seconds in-flight requests get to finish on SIGTERM
     spec_path: Path | None = None  # None: the spec packaged with the gateway
     upstreams: tuple[UpstreamConfig, ...] = ()
     teams: tuple[TeamConfig, ...] = ()
@@ -191,7 +194,7 @@ def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = N
         {"listen", "spec", "upstreams", "teams", "admin", "validation", "limits", "log_level", "token_store"},
     )
     listen = _mapping(root.get("listen", {}), "listen")
-    _known(listen, "listen", {"host", "port", "trusted_proxies"})
+    _known(listen, "listen", {"host", "port", "trusted_proxies", "workers", "shutdown_timeout"})
     spec_path: Path | None = None
     if "spec" in root:
         spec_path = Path(_string(root["spec"], "spec"))
@@ -229,6 +232,8 @@ def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = N
         host=_string(listen.get("host", "127.0.0.1"), "listen.host"),
         port=_int(listen.get("port", 8080), "listen.port", 0, 65535),
         trusted_proxies=_networks(listen.get("trusted_proxies", []), "listen.trusted_proxies"),
+        workers=_int(listen.get("workers", 1), "listen.workers", 1, MAX_WORKERS),
+        shutdown_timeout=_number(listen.get("shutdown_timeout", 30.0), "listen.shutdown_timeout"),
         spec_path=spec_path,
         upstreams=upstreams,
         teams=teams,

@@ -3,16 +3,26 @@
 Labels are bounded: operation (a spec operationId or one of a few fixed words), method, status,
 team (from the config), upstream (from the config), direction and violation kind. Never raw paths,
 ids or tokens. Each gateway owns a registry, so tests and several apps in one process don't clash.
+
+With several workers (`gateway.workers`) prometheus-client runs in multiprocess mode: the parent
+sets `PROMETHEUS_MULTIPROC_DIR` before `prometheus_client` is first imported, each worker's values
+live in mmap files there, and `/metrics` merges every worker's files at scrape time (the per-app
+registry still holds the families, so names stay unique). So every Gauge declares a
+`multiprocess_mode` (ignored in one process), and no custom collector may be added.
 """
 
 from __future__ import annotations
 
+import os
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.multiprocess import MultiProcessCollector
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 SIZE_BUCKETS = (256, 1024, 4096, 16384, 65536, 262144, 2**20, 4 * 2**20, 16 * 2**20, 64 * 2**20, 2**30)
 UNMATCHED = "unmatched"  # operation label for requests that match no spec operation
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # set: every worker's values are merged at scrape time
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 
 
@@ -28,6 +38,7 @@ class GatewayMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self.multiprocess_dir = os.environ.get(MULTIPROC_ENV)  # prometheus-client's own switch
         r = self.registry
         self.requests = Counter(
             "mlops_gateway_requests_total",
@@ -82,7 +93,10 @@ class GatewayMetrics:
             registry=r,
         )
         self.in_flight = Gauge(
-            "mlops_gateway_in_flight_requests", "Requests being handled right now.", registry=r
+            "mlops_gateway_in_flight_requests",
+            "Requests being handled right now.",
+            multiprocess_mode="livesum",  # summed over the workers alive
+            registry=r,
         )
         self.token_store_shared = Gauge(
             "mlops_gateway_token_store_shared",
@@ -91,8 +105,15 @@ class GatewayMetrics:
             registry=r,
         )
         self.spec_operations = Gauge(
-            "mlops_gateway_spec_operations", "Operations compiled from the spec at start-up.", registry=r
+            "mlops_gateway_spec_operations",
+            "Operations compiled from the spec at start-up.",
+            multiprocess_mode="max",  # the same in every worker
+            registry=r,
         )
 
     def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
+        return generate_latest(merged)

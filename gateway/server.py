@@ -28,6 +28,7 @@ import asyncio
 import gc
 import logging
 import re
+import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,7 @@ from gateway.config import GatewayConfig, LimitsConfig
 from gateway.pipeline.exchange import REQUEST_ID_HEADER, request_id
 from gateway.problems import ProblemError, ProblemKind, problem_response
 
+BACKLOG = 1024  # pending connections the listening socket queues
 KEEPALIVE_TIMEOUT = 75.0  # seconds an idle kept-alive connection stays open (aiohttp's run_app default)
 
 _QUOTED_BYTES = re.compile(r":?\s*(?:bytearray\()?b['\"]")
@@ -191,13 +193,17 @@ class RunningGateway:
         await self.runner.cleanup()
 
 
-async def start_gateway(config: GatewayConfig) -> RunningGateway:
+async def start_gateway(config: GatewayConfig, sock: socket.socket | None = None) -> RunningGateway:
+    """Serve `config` on its host and port, or on `sock`, a listening socket shared by several
+    workers. `close()` is graceful: the listening socket is closed first, requests in flight get
+    `shutdown_timeout` seconds to finish (then they are cancelled), idle connections are closed."""
     runner = GatewayRunner(
         build_app(config),
         config.limits,
         handler_cancellation=True,
         access_log=None,
         keepalive_timeout=KEEPALIVE_TIMEOUT,
+        shutdown_timeout=config.shutdown_timeout,
     )
     # Parsed JSON bodies are short-lived, acyclic trees: let reference counting free them, and
     # keep the cyclic collector off the long-lived start-up objects (spec, validators, modules).
@@ -205,7 +211,11 @@ async def start_gateway(config: GatewayConfig) -> RunningGateway:
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
     await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port, backlog=1024)
+    site: web.BaseSite
+    if sock is None:
+        site = web.TCPSite(runner, config.host, config.port, backlog=BACKLOG)
+    else:
+        site = web.SockSite(runner, sock, backlog=BACKLOG)
     await site.start()
     port = runner.addresses[0][1]
     return RunningGateway(runner, config.host, port)
