@@ -154,6 +154,8 @@ class TokenManager:
             now = self._clock()
             held = self._held
             if held is not None and now < held.expires_at:
+                if now >= self.machine.refresh_at:
+                    self._wake.set()  # due: make sure the task is on it (its timer may not have fired yet)
                 return held
             machine = self.machine
             if machine.state is TokenState.FAILING and now < machine.retry_at:
