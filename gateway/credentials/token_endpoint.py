@@ -85,12 +85,16 @@ def parse_grant(status: int, raw: bytes, grant_type: str) -> Granted:
     if status != 200:
         code = body.get("error") if isinstance(body, dict) else None
         code = code if isinstance(code, str) and _ERROR_CODE.fullmatch(code) else None
-        refused = 400 <= status < 500 and code in REFUSALS
+        if 400 <= status < 500 and code in REFUSALS:
+            raise TokenEndpointError(
+                f"the token endpoint refused the {grant_type} grant: {code} ({status})",
+                error=code,
+                refused=True,
+            )
         raise TokenEndpointError(
             f"the token endpoint answered the {grant_type} grant with {status} "
             f"{code or 'and no OAuth error'}",
             error=code or f"http_{status}",
-            refused=refused,
         )
     if not isinstance(body, dict):
         raise TokenEndpointError("the token endpoint answered 200 without a JSON object", error="unusable")
