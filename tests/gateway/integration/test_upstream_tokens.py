@@ -110,7 +110,7 @@ async def test_two_second_tokens_through_five_lifetimes_use_refresh_grants(short
         statuses = await asyncio.wait_for(_loop(http, gw.url, 11), 20)
     print(f"\n2 s tokens, 11 s: {dict(statuses)}; token endpoint issued {dict(realm.issued)}")
     assert set(statuses) == {200}, statuses
-    assert realm.issued["refresh_token"] >= 4
+    assert 4 <= realm.issued["refresh_token"] <= 16  # about one per lifetime, not one per request
     assert realm.issued["password"] <= 2  # not a login per lifetime
 
 
