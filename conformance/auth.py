@@ -2,9 +2,9 @@
 schemathesis auth provider that sets it on every generated request.
 
 Static tokens and keys are used as given. A token endpoint is logged in to with the gateway's own
-`KeycloakLogin` (password or client-credentials grant, cached, refreshed before expiry), which is
-async: it lives on a small event loop in a background thread, because schemathesis calls auth
-providers from its synchronous worker threads. Through a gateway (`--via-gateway`) the team's
+`TokenManager` (password or client-credentials grant, cached in memory, refreshed before expiry),
+which is async: it lives on a small event loop in a background thread, because schemathesis calls
+auth providers from its synchronous worker threads. Through a gateway (`--via-gateway`) the team's
 gateway key is the bearer of every scheme, as the gateway expects.
 """
 
@@ -17,8 +17,10 @@ from typing import Any, TypeVar
 
 from conformance.errors import UsageProblem
 from conformance.settings import Credentials
-from gateway.credentials.errors import CredentialsUnavailable
-from gateway.credentials.keycloak import KeycloakLogin, TokenGrant
+from gateway.credentials.errors import CredentialsError
+from gateway.credentials.store import MemoryStore
+from gateway.credentials.token_endpoint import TokenGrant
+from gateway.credentials.token_manager import TokenManager
 
 #: The spec's security schemes that the credential options feed.
 TOKEN_SCHEME = "wallarooBearer"
@@ -46,16 +48,16 @@ class _LoopThread:
 
 
 class _ManagedToken:
-    """A KeycloakLogin's current access token, fetched on the loop thread."""
+    """A TokenManager's current access token, fetched on the loop thread."""
 
     def __init__(self, grant: TokenGrant) -> None:
-        self._login = KeycloakLogin(grant, timeout=LOGIN_TIMEOUT)
+        self._login = TokenManager("conformance", grant, MemoryStore(), exchange_timeout=LOGIN_TIMEOUT)
         self._loop = _LoopThread()
 
     def __call__(self) -> str:
         try:
             return self._loop.run(self._login.token(), LOGIN_TIMEOUT + 5)
-        except CredentialsUnavailable as exc:
+        except CredentialsError as exc:
             raise UsageProblem(f"cannot log in at {self._login.grant.token_url}: {exc}") from None
 
     def close(self) -> None:

@@ -4,6 +4,12 @@ Nothing else lives here: each part is built once at start-up (the spec compiled,
 bound to its upstream and policies), and the app only adds the gateway's own endpoints:
 /healthz, /readyz, /metrics and /_gateway/violations. The request pipeline's stages are built
 here and handed to the proxy handler, which runs them in order.
+
+Credentials: one provider per credential set (a named set under `credentials`, or an upstream's
+inline `auth`, named after the upstream), shared by every upstream and team that names it; the
+Keycloak ones are token managers keeping their tokens in one `TokenStore` (in memory unless
+another is given). They start logging in at start-up, so /readyz can say early that a set
+cannot log in.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from gateway.contract import Contract
 from gateway.credentials.inbound import KeyRing
 from gateway.credentials.redis_store import token_store_for
 from gateway.credentials.store import TokenStore
-from gateway.credentials.upstream import credentials_for
+from gateway.credentials.token_manager import TokenManager
+from gateway.credentials.upstream import UpstreamCredentials, credentials_for
 from gateway.drift import DriftReport
 from gateway.metrics import GatewayMetrics
 from gateway.pipeline.accounting import Accounting
@@ -52,15 +59,36 @@ async def _last_resort(request: web.Request, handler: Handler) -> web.StreamResp
         return problem_response(error, instance=request.path, request_id=None)
 
 
-def build_app(config: GatewayConfig) -> web.Application:
+def _credentials(
+    config: GatewayConfig, keyring: KeyRing, store: TokenStore, metrics: GatewayMetrics
+) -> tuple[dict[str, UpstreamClient], dict[str, UpstreamCredentials]]:
+    """The upstream clients, each with its own and its teams' credentials, and every provider by
+    credential set name."""
+    providers: dict[str, UpstreamCredentials] = {
+        name: credentials_for(auth, keyring, name, store, metrics)
+        for name, auth in config.credentials.items()
+    }
+    upstreams = {}
+    for u in config.upstreams:
+        if u.credential_set not in providers:
+            providers[u.credential_set] = credentials_for(u.auth, keyring, u.credential_set, store, metrics)
+        teams = {t.name: providers[t.credentials[u.name]] for t in config.teams if u.name in t.credentials}
+        upstreams[u.name] = UpstreamClient(u, providers[u.credential_set], teams)
+    return upstreams, providers
+
+
+def build_app(config: GatewayConfig, store: TokenStore | None = None) -> web.Application:
     contract = Contract.load(config.spec_path)
     keyring = KeyRing(config.teams, config.admin_keys)
-    upstreams = {u.name: UpstreamClient(u, credentials_for(u.auth, keyring)) for u in config.upstreams}
     metrics = GatewayMetrics()
+    shared_gauge = metrics.token_store_shared.labels(
+        store="memory" if config.token_store is None else "redis"
+    )
+    shared_gauge.set(0)
+    token_store = store or token_store_for(config.token_store, lambda shared: shared_gauge.set(float(shared)))
+    upstreams, providers = _credentials(config, keyring, token_store, metrics)
+    managers = {name: p for name, p in providers.items() if isinstance(p, TokenManager)}
     metrics.spec_operations.set(len(contract.operations))
-    token_store = token_store_for(config.token_store)
-    store_kind = "memory" if config.token_store is None else "redis"
-    metrics.token_store_shared.labels(store=store_kind).set_function(lambda: float(token_store.shared))
     drift = DriftReport()
     accounting = Accounting(metrics, drift)
     proxy = Proxy(
@@ -80,11 +108,13 @@ def build_app(config: GatewayConfig) -> web.Application:
 
     async def readyz(request: web.Request) -> web.Response:
         checks = await readiness.check()
-        ready = all(checks.values())
+        credentials = {name: manager.status() for name, manager in managers.items()}
+        ready = all(checks.values()) and all(ok for ok, _ in credentials.values())
         body = {
             "status": "ready" if ready else "not ready",
             "operations": len(contract.operations),
             "upstreams": checks,
+            "credentials": {name: {"ready": ok, "state": words} for name, (ok, words) in credentials.items()},
         }
         return web.Response(
             body=orjson.dumps(body), status=200 if ready else 503, content_type="application/json"
@@ -109,10 +139,14 @@ def build_app(config: GatewayConfig) -> web.Application:
     async def start_upstreams(app: web.Application) -> None:
         for upstream in upstreams.values():
             await upstream.start()
+        for manager in managers.values():
+            manager.start()
 
     async def close_upstreams(app: web.Application) -> None:
         for upstream in upstreams.values():
             await upstream.close()
+        for provider in providers.values():
+            await provider.close()
         await token_store.close()
 
     app.router.add_get("/healthz", healthz)

@@ -78,7 +78,10 @@ class UpstreamAuth:
     client_secret: str | None = field(default=None, repr=False)
     username: str | None = None
     password: str | None = field(default=None, repr=False)
-    refresh_margin: float = 30.0
+    refresh_margin: float = 30.0  # clamped to half the token's lifetime
+    exchange_timeout: float = 10.0  # seconds one token-endpoint exchange may take
+    backoff_base: float = 1.0  # seconds before the first retry after a failed renewal, doubling
+    backoff_max: float = 60.0  # the longest wait between two renewal attempts
 
     def __post_init__(self) -> None:  # a plain "static" in code means AuthMode.STATIC
         object.__setattr__(self, "mode", AuthMode(self.mode))
@@ -93,12 +96,19 @@ class UpstreamConfig:
     verify_tls: bool = True
     max_connections: int = 100
     auth: UpstreamAuth = UpstreamAuth()
+    credentials: str | None = None  # the named credential set `auth` came from, if any
+
+    @property
+    def credential_set(self) -> str:
+        """The name its default credentials go by (metrics, problems): the set's, or its own."""
+        return self.credentials or self.name
 
 
 @dataclass(frozen=True, slots=True)
 class TeamConfig:
     name: str
     keys: tuple[str, ...] = field(repr=False)
+    credentials: Mapping[str, str] = field(default_factory=dict)  # upstream -> credential set name
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +170,7 @@ class GatewayConfig:
     shutdown_timeout: float = 30.0  # seconds in-flight requests get to finish on SIGTERM
     spec_path: Path | None = None  # None: the spec packaged with the gateway
     upstreams: tuple[UpstreamConfig, ...] = ()
+    credentials: Mapping[str, UpstreamAuth] = field(default_factory=dict)  # named credential sets
     teams: tuple[TeamConfig, ...] = ()
     admin_keys: tuple[str, ...] = field(default=(), repr=False)  # read the whole drift report
     validation: ValidationConfig = ValidationConfig()
@@ -191,7 +202,8 @@ def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = N
     _known(
         root,
         "",
-        {"listen", "spec", "upstreams", "teams", "admin", "validation", "limits", "log_level", "token_store"},
+        {"listen", "spec", "credentials", "upstreams", "teams", "admin", "validation", "limits", "log_level"}
+        | {"token_store"},
     )
     listen = _mapping(root.get("listen", {}), "listen")
     _known(listen, "listen", {"host", "port", "trusted_proxies", "workers", "shutdown_timeout"})
@@ -202,8 +214,10 @@ def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = N
             spec_path = base_dir / spec_path
         if not spec_path.is_file():
             raise ConfigError("spec", f"no such file {spec_path}")
+    credential_sets = _credential_sets(root.get("credentials", {}), "credentials")
     upstreams = tuple(
-        _upstream(item, f"upstreams[{i}]") for i, item in enumerate(_list(root.get("upstreams"), "upstreams"))
+        _upstream(item, f"upstreams[{i}]", credential_sets)
+        for i, item in enumerate(_list(root.get("upstreams"), "upstreams"))
     )
     if not upstreams:
         raise ConfigError("upstreams", "at least one upstream is required")
@@ -218,7 +232,17 @@ def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = N
                     "upstreams", f"{claimed[prefix]!r} and {upstream.name!r} both claim the paths {prefix!r}"
                 )
             claimed[prefix] = upstream.name
-    teams = tuple(_team(item, f"teams[{i}]") for i, item in enumerate(_list(root.get("teams", []), "teams")))
+    for i, upstream in enumerate(upstreams):
+        if upstream.credentials is None and upstream.name in credential_sets:
+            raise ConfigError(
+                f"upstreams[{i}].auth",
+                f"upstream {upstream.name!r} has inline auth, which goes by its name, and a credential "
+                f"set is also named {upstream.name!r}: rename the set or use auth: {{credentials: name}}",
+            )
+    teams = tuple(
+        _team(item, f"teams[{i}]", set(names), credential_sets)
+        for i, item in enumerate(_list(root.get("teams", []), "teams"))
+    )
     all_keys = [k for t in teams for k in t.keys]
     if len(set(all_keys)) != len(all_keys):
         raise ConfigError("teams", "the same gateway key is given to more than one team")
@@ -236,6 +260,7 @@ def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = N
         shutdown_timeout=_number(listen.get("shutdown_timeout", 30.0), "listen.shutdown_timeout"),
         spec_path=spec_path,
         upstreams=upstreams,
+        credentials=credential_sets,
         teams=teams,
         admin_keys=admin_keys,
         validation=_validation(root.get("validation", {}), "validation"),
@@ -265,7 +290,7 @@ def _interpolate(value: Any, environ: Mapping[str, str], key: str) -> Any:
     return value
 
 
-def _upstream(raw: Any, key: str) -> UpstreamConfig:
+def _upstream(raw: Any, key: str, credential_sets: Mapping[str, UpstreamAuth]) -> UpstreamConfig:
     data = _mapping(raw, key)
     _known(data, key, {"name", "base_url", "paths", "timeouts", "verify_tls", "max_connections", "auth"})
     base_url = _string(_required(data, "base_url", key), f"{key}.base_url").rstrip("/")
@@ -284,36 +309,18 @@ def _upstream(raw: Any, key: str) -> UpstreamConfig:
         raise ConfigError(f"{key}.paths", "must be a non-empty list of path prefixes starting with '/'")
     timeouts = _mapping(data.get("timeouts", {}), f"{key}.timeouts")
     _known(timeouts, f"{key}.timeouts", {"connect", "read", "total"})
-    auth = _mapping(data.get("auth", {}), f"{key}.auth")
-    _known(
-        auth,
-        f"{key}.auth",
-        {
-            "mode",
-            "token",
-            "token_url",
-            "client_id",
-            "client_secret",
-            "username",
-            "password",
-            "refresh_margin",
-        },
-    )
-    mode = _choice(auth.get("mode", "none"), f"{key}.auth.mode", AuthMode)
-    for name in ("token", "token_url", "client_id", "client_secret", "username", "password"):
-        if name in auth and not isinstance(auth[name], str):
+    auth_data = _mapping(data.get("auth", {}), f"{key}.auth")
+    set_name: str | None = None
+    if "credentials" in auth_data:
+        if len(auth_data) > 1:
+            other = sorted(set(auth_data) - {"credentials"})[0]
             raise ConfigError(
-                f"{key}.auth.{name}",
-                "must be a string: quote it in YAML (0123 would be read as the number 83)",
+                f"{key}.auth.{other}", "give either {credentials: <set name>} or inline auth keys, not both"
             )
-    token = auth.get("token")
-    if mode is AuthMode.STATIC and not token:
-        raise ConfigError(f"{key}.auth.token", "a static token is required when auth.mode is static")
-    if mode is AuthMode.KEYCLOAK:
-        for name in ("token_url", "client_id"):
-            _string(auth.get(name), f"{key}.auth.{name}")
-        if ("username" in auth) != ("password" in auth):
-            raise ConfigError(f"{key}.auth", "give both username and password (password grant) or neither")
+        set_name = _set_name(auth_data["credentials"], f"{key}.auth.credentials", credential_sets)
+        auth = credential_sets[set_name]
+    else:
+        auth = _auth(auth_data, f"{key}.auth")
     defaults = Timeouts()
     return UpstreamConfig(
         name=_string(_required(data, "name", key), f"{key}.name"),
@@ -326,29 +333,104 @@ def _upstream(raw: Any, key: str) -> UpstreamConfig:
         ),
         verify_tls=_bool(data.get("verify_tls", True), f"{key}.verify_tls"),
         max_connections=_int(data.get("max_connections", 100), f"{key}.max_connections", 1, 10_000),
-        auth=UpstreamAuth(
-            mode,
-            None if token is None else _string(token, f"{key}.auth.token"),
-            token_url=auth.get("token_url"),
-            client_id=auth.get("client_id"),
-            client_secret=auth.get("client_secret"),
-            username=auth.get("username"),
-            password=auth.get("password"),
-            refresh_margin=_number(auth.get("refresh_margin", 30), f"{key}.auth.refresh_margin"),
-        ),
+        auth=auth,
+        credentials=set_name,
     )
 
 
-def _team(raw: Any, key: str) -> TeamConfig:
+_AUTH_KEYS = {
+    "mode",
+    "token",
+    "token_url",
+    "client_id",
+    "client_secret",
+    "username",
+    "password",
+    "refresh_margin",
+    "exchange_timeout",
+    "backoff_base",
+    "backoff_max",
+}
+_SET_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def _auth(auth: Mapping[str, Any], key: str) -> UpstreamAuth:
+    """An `auth` mapping: inline under an upstream, or one named credential set."""
+    _known(auth, key, _AUTH_KEYS)
+    mode = _choice(auth.get("mode", "none"), f"{key}.mode", AuthMode)
+    for name in ("token", "token_url", "client_id", "client_secret", "username", "password"):
+        if name in auth and not isinstance(auth[name], str):
+            raise ConfigError(
+                f"{key}.{name}",
+                "must be a string: quote it in YAML (0123 would be read as the number 83)",
+            )
+    token = auth.get("token")
+    if mode is AuthMode.STATIC and not token:
+        raise ConfigError(f"{key}.token", "a static token is required when auth.mode is static")
+    if mode is AuthMode.KEYCLOAK:
+        for name in ("token_url", "client_id"):
+            _string(auth.get(name), f"{key}.{name}")
+        if ("username" in auth) != ("password" in auth):
+            raise ConfigError(key, "give both username and password (password grant) or neither")
+    d = UpstreamAuth()
+    backoff_base = _number(auth.get("backoff_base", d.backoff_base), f"{key}.backoff_base")
+    backoff_max = _number(auth.get("backoff_max", d.backoff_max), f"{key}.backoff_max")
+    if backoff_max < backoff_base:
+        raise ConfigError(f"{key}.backoff_max", f"must be at least backoff_base ({backoff_base:g} s)")
+    return UpstreamAuth(
+        mode,
+        None if token is None else _string(token, f"{key}.token"),
+        token_url=auth.get("token_url"),
+        client_id=auth.get("client_id"),
+        client_secret=auth.get("client_secret"),
+        username=auth.get("username"),
+        password=auth.get("password"),
+        refresh_margin=_number(auth.get("refresh_margin", d.refresh_margin), f"{key}.refresh_margin"),
+        exchange_timeout=_number(auth.get("exchange_timeout", d.exchange_timeout), f"{key}.exchange_timeout"),
+        backoff_base=backoff_base,
+        backoff_max=backoff_max,
+    )
+
+
+def _credential_sets(raw: Any, key: str) -> dict[str, UpstreamAuth]:
+    """The top-level `credentials`: named sets an upstream or a team refers to."""
+    sets = {}
+    for name, item in _mapping(raw, key).items():
+        where = f"{key}.{name}"
+        if not isinstance(name, str) or not _SET_NAME.fullmatch(name):
+            raise ConfigError(where, "name a credential set with 1-64 letters, digits, '.', '_' or '-'")
+        auth = _auth(_mapping(item, where), where)
+        if auth.mode not in (AuthMode.KEYCLOAK, AuthMode.STATIC):
+            raise ConfigError(f"{where}.mode", "a credential set is keycloak or static")
+        sets[name] = auth
+    return sets
+
+
+def _set_name(value: Any, key: str, credential_sets: Mapping[str, UpstreamAuth]) -> str:
+    name = _string(value, key)
+    if name not in credential_sets:
+        known = ", ".join(sorted(credential_sets)) or "none"
+        raise ConfigError(key, f"no credential set named {name!r} under credentials (known: {known})")
+    return name
+
+
+def _team(raw: Any, key: str, upstreams: set[str], credential_sets: Mapping[str, UpstreamAuth]) -> TeamConfig:
     data = _mapping(raw, key)
-    _known(data, key, {"name", "keys"})
+    _known(data, key, {"name", "keys", "credentials"})
     name = _string(_required(data, "name", key), f"{key}.name")
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
         raise ConfigError(f"{key}.name", "use 1-64 letters, digits, '.', '_' or '-' (it is a metric label)")
     keys = _keys(_required(data, "keys", key), f"{key}.keys")
     if not keys:
         raise ConfigError(f"{key}.keys", "give at least one key of 16 or more characters")
-    return TeamConfig(name, keys)
+    credentials = {}
+    for upstream, set_name in _mapping(data.get("credentials", {}), f"{key}.credentials").items():
+        where = f"{key}.credentials.{upstream}"
+        if upstream not in upstreams:
+            known = ", ".join(sorted(upstreams))
+            raise ConfigError(where, f"no upstream named {upstream!r} (known: {known})")
+        credentials[str(upstream)] = _set_name(set_name, where, credential_sets)
+    return TeamConfig(name, keys, credentials)
 
 
 def _admin_keys(raw: Any, key: str) -> tuple[str, ...]:

@@ -1,8 +1,9 @@
 """Every Prometheus metric the gateway exports, with its labels, in one place.
 
 Labels are bounded: operation (a spec operationId or one of a few fixed words), method, status,
-team (from the config), upstream (from the config), direction and violation kind. Never raw paths,
-ids or tokens. Each gateway owns a registry, so tests and several apps in one process don't clash.
+team (from the config), upstream (from the config), direction and violation kind, credential set
+(from the config), grant (`GRANTS`) and renewal outcome (`OUTCOMES`). Never raw paths, ids or
+tokens. Each gateway owns a registry, so tests and several apps in one process don't clash.
 
 With several workers (`gateway.workers`) prometheus-client runs in multiprocess mode: the parent
 sets `PROMETHEUS_MULTIPROC_DIR` before `prometheus_client` is first imported, each worker's values
@@ -23,6 +24,9 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 SIZE_BUCKETS = (256, 1024, 4096, 16384, 65536, 262144, 2**20, 4 * 2**20, 16 * 2**20, 64 * 2**20, 2**30)
 UNMATCHED = "unmatched"  # operation label for requests that match no spec operation
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # set: every worker's values are merged at scrape time
+AUTH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+GRANTS = frozenset({"password", "client_credentials", "refresh_token"})
+OUTCOMES = frozenset({"ok", "refused", "timeout", "unusable", "unavailable"})
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 
 
@@ -88,7 +92,7 @@ class GatewayMetrics:
         )
         self.upstream_errors = Counter(
             "mlops_gateway_upstream_errors_total",
-            "Upstream exchanges that failed, by upstream and kind (unavailable, timeout).",
+            "Upstream exchanges that failed, by upstream and kind (unavailable, timeout, identity_provider).",
             ["upstream", "kind"],
             registry=r,
         )
@@ -102,6 +106,7 @@ class GatewayMetrics:
             "mlops_gateway_token_store_shared",
             "1 while upstream tokens are shared through the store (Redis reachable), 0 while per process.",
             ["store"],
+            multiprocess_mode="livemin",  # 0 when any worker keeps its tokens to itself
             registry=r,
         )
         self.spec_operations = Gauge(
@@ -110,6 +115,40 @@ class GatewayMetrics:
             multiprocess_mode="max",  # the same in every worker
             registry=r,
         )
+
+        self.token_renewals = Counter(
+            "mlops_gateway_token_renewals_total",
+            "Token-endpoint exchanges, by credential set, grant and outcome "
+            "(ok, refused, timeout, unusable, unavailable).",
+            ["credential_set", "grant", "outcome"],
+            registry=r,
+        )
+        self.token_endpoint_duration = Histogram(
+            "mlops_gateway_token_endpoint_duration_seconds",
+            "Time one token-endpoint exchange took, by credential set.",
+            ["credential_set"],
+            buckets=AUTH_BUCKETS,
+            registry=r,
+        )
+        self.token_expires_at = Gauge(
+            "mlops_gateway_token_expires_at_seconds",
+            "Unix time the current upstream token of a credential set expires (0: none); "
+            "seconds left: this minus time().",
+            ["credential_set"],
+            multiprocess_mode="livemin",  # the worker whose token ends first
+            registry=r,
+        )
+
+    def token_exchanged(self, credential_set: str, grant: str, outcome: str, seconds: float) -> None:
+        """One token-endpoint exchange (the token managers' observer)."""
+        grant = grant if grant in GRANTS else "other"
+        outcome = outcome if outcome in OUTCOMES else "unavailable"
+        self.token_renewals.labels(credential_set, grant, outcome).inc()
+        self.token_endpoint_duration.labels(credential_set).observe(seconds)
+
+    def token_held(self, credential_set: str, expires_at: float) -> None:
+        """The set's token now expires at `expires_at` (the token managers' observer)."""
+        self.token_expires_at.labels(credential_set).set(expires_at)
 
     def exposition(self) -> bytes:
         if self.multiprocess_dir is None:

@@ -54,7 +54,21 @@ class ProblemKind(StrEnum):
     UPSTREAM_UNAVAILABLE = ("upstream-unavailable", "Upstream refused or reset the connection", 502)
     UPSTREAM_TIMEOUT = ("upstream-timeout", "Upstream did not answer in time", 504)
     INVALID_RESPONSE = ("invalid-response", "Upstream response does not match the contract", 502)
-    UPSTREAM_AUTH_FAILED = ("upstream-auth-failed", "Could not obtain upstream credentials", 502)
+    UPSTREAM_AUTH_FAILED = (
+        "upstream-auth-failed",
+        "The identity provider refused the gateway's credentials",
+        502,
+    )
+    UPSTREAM_AUTH_UNAVAILABLE = (
+        "upstream-auth-unavailable",
+        "Upstream credentials are unavailable for now",
+        503,
+    )
+    UPSTREAM_TOKEN_REJECTED = (
+        "upstream-token-rejected",
+        "Upstream refused the token; send the upload again",
+        503,
+    )
     # the gateway itself
     TOO_MANY_CONNECTIONS = ("too-many-connections", "Gateway has too many open connections", 503)
     INTERNAL_ERROR = ("internal-error", "Internal gateway error", 500)

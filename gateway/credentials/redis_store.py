@@ -75,8 +75,9 @@ UNREACHABLE = _Unreachable()
 class RedisStore:
     """Tokens and renewal turns in Redis, encrypted, with a local fallback while Redis is down."""
 
-    def __init__(self, config: RedisStoreConfig) -> None:
+    def __init__(self, config: RedisStoreConfig, on_shared: Callable[[bool], None] | None = None) -> None:
         self._config = config
+        self._on_shared = on_shared or (lambda shared: None)  # told of every change of `shared`
         self._seal = TokenSeal(config.key)
         self._client: Redis = Redis.from_url(
             config.url,
@@ -230,6 +231,7 @@ class RedisStore:
         if self._reachable is False:
             return
         self._reachable = False
+        self._on_shared(False)
         log.warning(
             "token store: Redis unreachable; tokens kept in this process only until it returns",
             extra={
@@ -245,6 +247,7 @@ class RedisStore:
         if self._reachable is True:
             return
         self._reachable = True
+        self._on_shared(True)
         log.info("token store: Redis reachable; tokens shared", extra={"store": "redis"})
 
     async def _probe_until_back(self) -> None:
@@ -278,6 +281,9 @@ class RedisStore:
             await self._client.aclose()
 
 
-def token_store_for(config: RedisStoreConfig | None) -> TokenStore:
-    """The store `token_store` names: Redis for a mapping, memory (None) otherwise."""
-    return MemoryStore() if config is None else RedisStore(config)
+def token_store_for(
+    config: RedisStoreConfig | None, on_shared: Callable[[bool], None] | None = None
+) -> TokenStore:
+    """The store `token_store` names: Redis for a mapping, memory (None) otherwise; `on_shared`
+    hears whether tokens are shared each time that changes."""
+    return MemoryStore() if config is None else RedisStore(config, on_shared)

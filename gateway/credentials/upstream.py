@@ -1,8 +1,9 @@
 """Upstream credentials: what the gateway puts in the Authorization header it sends upstream.
 
-A provider answers the header value for one upstream: a static token, a managed Keycloak login
-(gateway/credentials/keycloak.py), the client's own header (passthrough), or nothing. All share
-the `UpstreamCredentials` protocol, so the proxy never knows which one it has.
+A provider answers the header value for one credential set: a static token, a managed Keycloak
+login (`TokenManager`, gateway/credentials/token_manager.py), the client's own header
+(passthrough), or nothing. All share the `UpstreamCredentials` protocol, so the proxy never knows
+which one it has; it tells the provider when the upstream refused what it sent (`rejected`).
 """
 
 from __future__ import annotations
@@ -12,17 +13,27 @@ from typing import Protocol
 
 from gateway.config import AuthMode, UpstreamAuth
 from gateway.credentials.inbound import GATEWAY_KEY_HEADER, KeyRing, bearer_token
+from gateway.credentials.store import MemoryStore, TokenStore
+from gateway.credentials.token_endpoint import TokenGrant
+from gateway.credentials.token_manager import TokenManager, TokenObserver
+from gateway.credentials.token_state import TokenPolicy
 
 
 class UpstreamCredentials(Protocol):
     async def authorization(self, client_headers: Mapping[str, str]) -> str | None:
         """The Authorization header value to send upstream, or None for none."""
 
+    async def rejected(self, authorization: str) -> bool:
+        """The upstream answered 401 to `authorization`; True when a renewed one may be tried."""
+
     async def close(self) -> None:
         """Release what the provider holds (sessions to a token endpoint)."""
 
 
 class _Stateless:
+    async def rejected(self, authorization: str) -> bool:
+        return False  # nothing to renew: the upstream's 401 is the answer
+
     async def close(self) -> None:
         return None
 
@@ -65,14 +76,25 @@ class Passthrough(_Stateless):
         return value
 
 
-def credentials_for(auth: UpstreamAuth, keyring: KeyRing) -> UpstreamCredentials:
+def credentials_for(
+    auth: UpstreamAuth,
+    keyring: KeyRing,
+    name: str = "upstream",
+    store: TokenStore | None = None,
+    observer: TokenObserver | None = None,
+) -> UpstreamCredentials:
+    """The provider for credential set `name` (`TokenManager`s keep their tokens in `store`)."""
     if auth.mode is AuthMode.STATIC and auth.token:
         return StaticToken(auth.token)
     if auth.mode is AuthMode.KEYCLOAK and auth.token_url and auth.client_id:
-        from gateway.credentials.keycloak import KeycloakLogin, TokenGrant
-
         grant = TokenGrant(auth.token_url, auth.client_id, auth.client_secret, auth.username, auth.password)
-        return KeycloakLogin(grant, refresh_margin=auth.refresh_margin)
+        policy = TokenPolicy(
+            auth.refresh_margin, backoff_base=auth.backoff_base, backoff_max=auth.backoff_max
+        )
+        timeout = auth.exchange_timeout
+        return TokenManager(
+            name, grant, store or MemoryStore(), policy=policy, exchange_timeout=timeout, observer=observer
+        )
     if auth.mode is AuthMode.PASSTHROUGH:
         return Passthrough(keyring)
     return NoCredentials()

@@ -1,26 +1,34 @@
-"""Stage 3, forward: put the upstream's credentials in place of the client's and send the checked
-request through the route's upstream client, timing the wait for the answer's headers. A peer in
-`listen.trusted_proxies` may pass on what it knows of the original client (X-Forwarded-*).
+"""Stage 3, forward: put the upstream credentials of the request's (upstream, team) in place of the
+client's and send the checked request through the route's upstream client, timing the wait for
+the answer's headers. A peer in `listen.trusted_proxies` may pass on what it knows of the
+original client (X-Forwarded-*).
 
-Failures here stay typed (`UpstreamError`, `CredentialsUnavailable`); the edge turns them into
-problems.
+An upstream 401 to a managed token means the token went stale upstream (revoked, or the
+upstream's clock ran ahead): the credentials forget it and renew, and a request whose body was
+buffered (JSON, or none) is sent once more with the new token, so the client never sees that
+401. A streamed upload cannot be replayed: it fails with `TokenRejected` (the next try works).
+
+Failures here stay typed (`UpstreamError`, `CredentialsError`); the edge turns them into problems.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from aiohttp import web
 
+from gateway.credentials.errors import TokenRejected
 from gateway.pipeline.accounting import Accounting
 from gateway.pipeline.exchange import Exchange
 from gateway.pipeline.identify import Target
 from gateway.upstream.answer import UpstreamAnswer
 from gateway.upstream.client import RequestBody
 from gateway.upstream.headers import upstream_request_headers
+
+UNAUTHORIZED = 401
 
 
 class Forward:
@@ -46,7 +54,39 @@ class Forward:
         self, request: web.Request, target: Target, body: RequestBody, exchange: Exchange
     ) -> AsyncIterator[UpstreamAnswer]:
         upstream = target.route.upstream
-        authorization = await upstream.credentials.authorization(request.headers)
+        credentials = upstream.credentials_for(exchange.team)
+        authorization = await credentials.authorization(request.headers)
+        async with AsyncExitStack() as stack:
+            response = await stack.enter_async_context(
+                self._send(request, target, body, exchange, authorization)
+            )
+            if (
+                response.status == UNAUTHORIZED
+                and authorization is not None
+                and await credentials.rejected(authorization)
+            ):
+                if body is not None and not isinstance(body, bytes):
+                    raise TokenRejected(
+                        upstream.name,
+                        f"upstream {upstream.name!r} refused the gateway's token during a streamed upload, "
+                        "which cannot be replayed; the token is renewed: send the upload again",
+                    )
+                await stack.aclose()  # release the refused answer, then replay once with a new token
+                authorization = await credentials.authorization(request.headers)
+                response = await stack.enter_async_context(
+                    self._send(request, target, body, exchange, authorization)
+                )
+            yield response
+
+    @asynccontextmanager
+    async def _send(
+        self,
+        request: web.Request,
+        target: Target,
+        body: RequestBody,
+        exchange: Exchange,
+        authorization: str | None,
+    ) -> AsyncIterator[UpstreamAnswer]:
         trusted = self._trusted(request.remote)
         headers = upstream_request_headers(
             request, exchange.request_id, authorization, from_trusted_proxy=trusted
@@ -55,6 +95,7 @@ class Forward:
             # a streamed upload of known size goes on with its length, not chunked: some upstreams
             # (and their proxies) refuse chunked uploads or need the size up front
             headers["Content-Length"] = str(request.content_length)
+        upstream = target.route.upstream
         sent = time.perf_counter()
         async with upstream.exchange(request.method, target.upstream_path_qs, headers, body) as response:
             self.accounting.upstream_answered(exchange, time.perf_counter() - sent)

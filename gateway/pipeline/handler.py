@@ -2,8 +2,10 @@
 answering every failure on the way as problem+json.
 
 Typed errors of the lower layers become problems here and only here: `UpstreamTimeout` is 504
-upstream-timeout, `UpstreamUnavailable` 502 upstream-unavailable, `CredentialsUnavailable` 502
-upstream-auth-failed, and anything unexpected 500 internal-error (logged with its traceback).
+upstream-timeout, `UpstreamUnavailable` 502 upstream-unavailable, `CredentialsUnavailable` 503
+upstream-auth-unavailable (with Retry-After), `CredentialsRefused` 502 upstream-auth-failed (both
+also counted as `identity_provider` upstream errors), `TokenRejected` 503 upstream-token-rejected,
+and anything unexpected 500 internal-error (logged with its traceback).
 Every answer carries X-Request-ID. Once a streamed answer's headers are sent, a failure can only
 cut the connection (counted as 502). A client that disconnects, or stops reading, is counted as
 499, nginx's "client closed request", never as an upstream or gateway error.
@@ -17,7 +19,7 @@ import time
 
 from aiohttp import web
 
-from gateway.credentials.errors import CredentialsUnavailable
+from gateway.credentials.errors import CredentialsError, CredentialsUnavailable, TokenRejected
 from gateway.pipeline.accounting import Accounting
 from gateway.pipeline.exchange import (
     CLIENT_CLOSED_REQUEST,
@@ -34,7 +36,7 @@ from gateway.problems import ProblemError, ProblemKind, problem_response
 from gateway.upstream.errors import UpstreamError, UpstreamTimeout
 
 log = logging.getLogger("mlops_gateway.proxy")
-_TYPED = (ProblemError, UpstreamError, CredentialsUnavailable)
+_TYPED = (ProblemError, UpstreamError, CredentialsError)
 
 
 class Proxy:
@@ -114,4 +116,31 @@ class Proxy:
             self.accounting.upstream_failed(exchange, "timeout" if timeout else "unavailable")
             kind = ProblemKind.UPSTREAM_TIMEOUT if timeout else ProblemKind.UPSTREAM_UNAVAILABLE
             return ProblemError(kind, str(failure), upstream=failure.upstream)
-        return ProblemError(ProblemKind.UPSTREAM_AUTH_FAILED, str(failure), upstream=exchange.upstream)
+        assert isinstance(failure, CredentialsError)
+        return self._credentials_problem(failure, exchange)
+
+    def _credentials_problem(self, failure: CredentialsError, exchange: Exchange) -> ProblemError:
+        """No usable upstream token: the identity provider's fault (503 or 502), or a stale token
+        the upstream refused during an upload that cannot be replayed (503)."""
+        upstream = exchange.upstream
+        if isinstance(failure, TokenRejected):
+            return ProblemError(
+                ProblemKind.UPSTREAM_TOKEN_REJECTED,
+                str(failure),
+                headers={"Retry-After": "1"},
+                upstream=upstream,
+            )
+        self.accounting.upstream_failed(exchange, "identity_provider")
+        name = failure.credential_set
+        if isinstance(failure, CredentialsUnavailable):
+            retry = {"Retry-After": str(failure.retry_after)}
+            return ProblemError(
+                ProblemKind.UPSTREAM_AUTH_UNAVAILABLE,
+                str(failure),
+                headers=retry,
+                upstream=upstream,
+                credential_set=name,
+            )
+        return ProblemError(
+            ProblemKind.UPSTREAM_AUTH_FAILED, str(failure), upstream=upstream, credential_set=name
+        )

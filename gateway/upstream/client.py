@@ -53,16 +53,28 @@ def _body_failure(exc: BaseException) -> BaseException | None:
 
 
 class UpstreamClient:
-    """One upstream: its base URL, connection pool, timeouts and credentials."""
+    """One upstream: its base URL, connection pool, timeouts and credentials: the upstream's own
+    set, and the sets teams name for it (`teams[].credentials`). The providers belong to the app,
+    which closes them: one credential set may serve several upstreams."""
 
-    def __init__(self, config: UpstreamConfig, credentials: UpstreamCredentials) -> None:
+    def __init__(
+        self,
+        config: UpstreamConfig,
+        credentials: UpstreamCredentials,
+        team_credentials: Mapping[str, UpstreamCredentials] | None = None,
+    ) -> None:
         self.config = config
         self.name = config.name
         self.credentials = credentials
+        self.team_credentials = dict(team_credentials or {})
         self._session: aiohttp.ClientSession | None = None
         # the base URL quoted once here; the request target is appended as received (`encoded`),
         # so yarl does not requote it (it would turn `%2F` into `/` and `%zz` into `%25zz`)
         self._base_url = str(URL(config.base_url))
+
+    def credentials_for(self, team: str) -> UpstreamCredentials:
+        """The credentials a request of `team` is sent with."""
+        return self.team_credentials.get(team, self.credentials)
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(
@@ -81,7 +93,6 @@ class UpstreamClient:
         )
 
     async def close(self) -> None:
-        await self.credentials.close()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -311,7 +311,7 @@ async def test_refused_connection_is_502_naming_the_upstream(session) -> None:
             assert (await response.json())["upstreams"]["wallaroo"] is False
 
 
-async def test_unreachable_token_endpoint_is_502_upstream_auth_failed_naming_no_secret(
+async def test_unreachable_token_endpoint_is_503_upstream_auth_unavailable_naming_no_secret(
     canned, session
 ) -> None:
     config = gateway_config(canned.url)
@@ -328,10 +328,11 @@ async def test_unreachable_token_endpoint_is_502_upstream_auth_failed_naming_no_
     async with running_gateway(config) as gw:
         async with asyncio.timeout(15):
             status, got, body = await post_json(session, gw.url + "/v1/api/workspaces/list", {})
-        assert status == 502
-        _problem(got, body, 502, "upstream-auth-failed")
-        assert body["type"] == "https://mlops-gateway.dev/problems/upstream-auth-failed"
-        assert body["upstream"] == "wallaroo"
+        assert status == 503
+        _problem(got, body, 503, "upstream-auth-unavailable")
+        assert body["type"] == "https://mlops-gateway.dev/problems/upstream-auth-unavailable"
+        assert body["upstream"] == "wallaroo" and body["credential_set"] == "wallaroo"
+        assert int(got["Retry-After"]) >= 1
         text = orjson.dumps(body).decode()
         for secret in ("client-secret-value-123", "password-value-456", TEAM_KEY, UPSTREAM_TOKEN):
             assert secret not in text

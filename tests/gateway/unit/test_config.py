@@ -25,6 +25,7 @@ EXAMPLE_ENV = {
     "OPENLAYER_API_KEY": "ol-key",
     "FRAUD_TEAM_KEY": "fraud-team-key-0123456789",
     "PRICING_TEAM_KEY": "pricing-team-key-0123456789",
+    "PRICING_WALLAROO_CLIENT_SECRET": "pricing-client-secret",
     "DRIFT_ADMIN_KEY": "drift-admin-key-0123456789",
 }
 
@@ -325,3 +326,52 @@ def test_header_timeout_and_connection_cap_are_read_and_checked() -> None:
     for bad in ({"header_timeout": 0}, {"max_client_connections": 0}, {"max_client_connections": "many"}):
         with pytest.raises(ConfigError, match="limits"):
             parse_config({**MINIMAL, "limits": bad}, env)
+
+
+def test_example_config_names_a_team_credential_set() -> None:
+    config = load_config(EXAMPLE, environ=EXAMPLE_ENV)
+    assert (
+        config.upstreams[0].credential_set == "wallaroo" and config.upstreams[0].auth.exchange_timeout == 10
+    )
+    assert config.teams[1].credentials == {"wallaroo": "pricing-wallaroo"}
+    pricing = config.credentials["pricing-wallaroo"]
+    assert pricing.mode is AuthMode.KEYCLOAK and pricing.username is None
+
+
+KEYCLOAK = {"mode": "keycloak", "token_url": "http://kc/token", "client_id": "c"}
+
+
+def test_credential_sets_are_referred_to_by_upstreams_and_teams() -> None:
+    raw = {
+        **_with_upstream(auth={"credentials": "shared"}),
+        "credentials": {"shared": KEYCLOAK, "team-t": {**KEYCLOAK, "client_id": "t", "backoff_max": 5}},
+        "teams": [{"name": "t", "keys": ["${TEAM_KEY}"], "credentials": {"w": "team-t"}}],
+    }
+    config = parse_config(raw, ENV)
+    assert config.upstreams[0].credential_set == "shared" and config.upstreams[0].auth.client_id == "c"
+    assert config.teams[0].credentials == {"w": "team-t"} and config.credentials["team-t"].backoff_max == 5
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "reason"),
+    [
+        ({"upstreams": [{**MINIMAL["upstreams"][0], "auth": {"credentials": "nope"}}]},
+         "upstreams[0].auth.credentials", "no credential set named 'nope'"),
+        ({"upstreams": [{**MINIMAL["upstreams"][0], "auth": {"credentials": "s", "mode": "static"}}]},
+         "upstreams[0].auth.mode", "not both"),
+        ({"teams": [{"name": "t", "keys": ["${TEAM_KEY}"], "credentials": {"x": "s"}}]},
+         "teams[0].credentials.x", "no upstream named 'x'"),
+        ({"teams": [{"name": "t", "keys": ["${TEAM_KEY}"], "credentials": {"w": "nope"}}]},
+         "teams[0].credentials.w", "no credential set named 'nope'"),
+        ({"credentials": {"s": {"mode": "passthrough"}}}, "credentials.s.mode", "keycloak or static"),
+        ({"credentials": {"s": {**KEYCLOAK, "exchange_timeout": 0}}},
+         "credentials.s.exchange_timeout", "positive"),
+        ({"credentials": {"s": {**KEYCLOAK, "backoff_base": 10, "backoff_max": 1}}},
+         "credentials.s.backoff_max", "at least backoff_base"),
+        ({"credentials": {"w": KEYCLOAK}}, "upstreams[0].auth", "also named 'w'"),
+        ({"credentials": {"bad name": KEYCLOAK}}, "credentials.bad name", "letters, digits"),
+    ],
+)  # fmt: skip
+def test_credential_set_mistakes_name_the_key(changes: dict, key: str, reason: str) -> None:
+    error = _error({**MINIMAL, "credentials": {"s": KEYCLOAK}, **changes})
+    assert error.key == key and reason in error.reason, error
