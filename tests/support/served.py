@@ -47,19 +47,32 @@ class ServedGateway:
 
 @asynccontextmanager
 async def served_gateway(
-    tmp_path: Path, upstream_url: str, *, workers: int | None = None, listen: str = ""
+    tmp_path: Path,
+    upstream_url: str,
+    *,
+    workers: int | None = None,
+    listen: str = "",
+    auth: str = "{mode: none}",
+    extra: str = "",
+    name: str = "gateway",
 ) -> AsyncIterator[ServedGateway]:
-    """`mlops-gateway serve [--workers N]` in front of `upstream_url`; `listen`: more `listen` keys."""
-    config = tmp_path / "gateway.yaml"
+    """`mlops-gateway serve [--workers N]` in front of `upstream_url`; `listen`: more `listen` keys,
+    `auth`: the upstream's auth (YAML flow mapping), `extra`: more top-level YAML, `name`: of its files
+    (several gateways can share one `tmp_path`)."""
+    config = tmp_path / f"{name}.yaml"
     config.write_text(
         f"""
 listen: {{host: 127.0.0.1, port: 0, {listen}}}
 upstreams:
-  - {{name: wallaroo, base_url: "{upstream_url}", paths: ["/v1/api/", "/v2/api/", "/v1/tests/"]}}
+  - name: wallaroo
+    base_url: "{upstream_url}"
+    paths: ["/v1/api/", "/v2/api/", "/v1/tests/"]
+    auth: {auth}
 teams: [{{name: alpha, keys: ["{TEAM_KEY}"]}}]
+{extra}
 """
     )
-    log_path = tmp_path / "gateway.log"
+    log_path = tmp_path / f"{name}.log"
     option = [] if workers is None else ["--workers", str(workers)]
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
