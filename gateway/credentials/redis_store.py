@@ -240,8 +240,7 @@ class RedisStore:
                 "probe_interval": self._config.probe_interval,
             },
         )
-        if self._probe is None or self._probe.done():
-            self._probe = asyncio.create_task(self._probe_until_back())
+        self._watch_reachability()
 
     def _came_back(self) -> None:
         if self._reachable is True:
@@ -249,15 +248,24 @@ class RedisStore:
         self._reachable = True
         self._on_shared(True)
         log.info("token store: Redis reachable; tokens shared", extra={"store": "redis"})
+        self._watch_reachability()
 
-    async def _probe_until_back(self) -> None:
-        while self._reachable is False:
+    def _watch_reachability(self) -> None:
+        if self._probe is None or self._probe.done():
+            self._probe = asyncio.create_task(self._ping_every_interval())
+
+    async def _ping_every_interval(self) -> None:
+        """Ping Redis every `probe_interval` for the store's life: an outage is noticed (and said,
+        in the log and the shared gauge) even while no renewal needs the store, and its end too."""
+        while True:
             await asyncio.sleep(self._config.probe_interval)
             try:
                 async with asyncio.timeout(self._bound):
                     await self._client.ping()
-                    await self._write_back()
-            except UNREACHABLE_ERRORS:
+                    if self._reachable is False:
+                        await self._write_back()
+            except UNREACHABLE_ERRORS as exc:
+                self._went_down(exc)
                 continue
             self._came_back()
 

@@ -18,6 +18,7 @@ from tests.support.raw_http import RecordingUpstream
 from tests.support.redis import RedisServer, redis_server
 from tests.support.served import ServedGateway, served_gateway
 from tests.support.token_endpoints import ScriptedTokenEndpoint, always, token_body
+from tests.support.waiting import eventually
 
 __all__ = ["redis_server"]  # the fixture, used by name below
 
@@ -94,3 +95,37 @@ async def test_two_workers_with_the_memory_store_log_in_once_each(
         statuses = await _burst([gateway])
     assert statuses == [200] * 200
     assert endpoint.grants() == 2, endpoint.requests
+
+
+async def test_redis_killed_mid_run_fails_no_request_and_sharing_resumes(
+    tmp_path: Path, redis_server: RedisServer, endpoint: ScriptedTokenEndpoint, upstream: RecordingUpstream
+) -> None:
+    async def shared(gateway: ServedGateway) -> float:
+        async with aiohttp.ClientSession() as session, session.get(gateway.url + "/metrics") as response:
+            text = await response.text()
+        return next(
+            float(line.split()[-1])
+            for line in text.splitlines()
+            if line.startswith('mlops_gateway_token_store_shared{store="redis"}')
+        )
+
+    async def is_shared(gateway: ServedGateway, expected: float) -> bool:
+        return await shared(gateway) == expected
+
+    extra = _redis(redis_server)[:-1] + ", probe_interval: 0.3}"
+    async with served_gateway(tmp_path, upstream.url, auth=_auth(endpoint), extra=extra) as gateway:
+        assert await _burst([gateway], 20) == [200] * 20
+        assert await shared(gateway) == 1
+        redis_server.kill()
+        assert await _burst([gateway], 50) == [200] * 50  # served with the token the process holds
+        await eventually(lambda: is_shared(gateway, 0), within=5, interval=0.2)  # noticed unasked
+        assert await _burst([gateway], 20) == [200] * 20
+        redis_server.start()
+        await eventually(lambda: is_shared(gateway, 1), within=10, interval=0.2)
+        assert await _burst([gateway], 20) == [200] * 20
+    assert endpoint.grants() == 1, endpoint.requests
+    said = [e["msg"] for e in gateway.events() if e["logger"] == "mlops_gateway.token_store"]
+    assert said[-2:] == [
+        "token store: Redis unreachable; tokens kept in this process only until it returns",
+        "token store: Redis reachable; tokens shared",
+    ]
