@@ -8,7 +8,7 @@ operationId of the spec or `unlisted`/`unmatched`), and `max_keys` caps the cell
 anyway, counting what it drops.
 
 p95 comes from a fixed-bucket histogram, not a sample: its bounds are geometric (x1.25, 0.5 ms to
-60 s, under 13% relative error), so a cell is a small fixed array whatever the traffic, the
+60 s: at most 25% above the true value), so a cell is a small fixed array whatever the traffic, the
 buckets of the window add up exactly (a per-bucket reservoir sample would need weighting to merge
 and would be random), and an observation is one bisect. The p95 shown is the upper bound of the
 histogram bucket holding the 95th percentile (never below the true value), clamped to the largest

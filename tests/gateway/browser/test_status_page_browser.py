@@ -17,10 +17,8 @@ import aiohttp
 import orjson
 import pytest
 
-from gateway.config import GatewayConfig, TeamConfig, ValidationConfig
-from gateway.demo import sandbox_upstreams
 from sandbox import SandboxServer
-from tests.support.gateway import running_gateway
+from tests.support.gateway import running_gateway, sandbox_gateway_config
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
@@ -85,11 +83,11 @@ async def _traffic(http: aiohttp.ClientSession, base: str, sandbox: SandboxServe
     sandbox.faults.set(None)
 
 
-async def _load(browser_type: Any, profile: Path, url: str, shot: Path, **context: Any) -> list[list[str]]:
+async def _load(browser_type: Any, profiles: Path, url: str, name: str, **context: Any) -> list[list[str]]:
     """Open the page in a fresh profile (chromium creates the folder), wait for the traffic table,
-    screenshot it, return its rows."""
+    save a screenshot as tests/artifacts/<name>.png, return the table's rows."""
     ctx = await browser_type.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, **context
+        str(profiles / name), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, **context
     )
     try:
         page = await ctx.new_page()
@@ -102,7 +100,7 @@ async def _load(browser_type: Any, profile: Path, url: str, shot: Path, **contex
             "rows => rows.map(r => Array.from(r.cells, c => c.innerText))",
         )
         await page.set_viewport_size({"width": 1200, "height": 720})
-        await page.screenshot(path=str(shot), full_page=True)
+        await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         return rows
     finally:
         await ctx.close()
@@ -111,50 +109,28 @@ async def _load(browser_type: Any, profile: Path, url: str, shot: Path, **contex
 async def test_the_status_page_in_chromium(
     browser: Any, sandbox: SandboxServer, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
-    config = GatewayConfig(
-        host="127.0.0.1",
-        port=0,
-        upstreams=sandbox_upstreams(sandbox),
-        teams=(TeamConfig("alpha", (ALPHA_KEY,)), TeamConfig("beta", (BETA_KEY,))),
-        admin_keys=(ADMIN_KEY,),
-        validation=ValidationConfig(request="enforce", response="report"),
-    )
+    config = sandbox_gateway_config(sandbox, ALPHA_KEY, BETA_KEY, ADMIN_KEY)
     async with running_gateway(config) as gateway:
         await _traffic(http, gateway.url, sandbox)
         url = gateway.url + "/_gateway/"
 
-        alpha = await _load(
-            browser,
-            tmp_path / "alpha",
-            url,
-            ARTIFACTS / "status-page-alpha.png",
-            extra_http_headers={"Authorization": f"Bearer {ALPHA_KEY}"},
-        )
+        bearer = {"Authorization": f"Bearer {ALPHA_KEY}"}
+        alpha = await _load(browser, tmp_path, url, "status-page-alpha", extra_http_headers=bearer)
         assert {(r[0], r[1]) for r in alpha} == {("alpha", "workspaces_list"), ("alpha", "workspaces_create")}
         create = next(r for r in alpha if r[1] == "workspaces_create")
         assert create[2:5] == ["1", "1", "0"]  # calls, 4xx, 5xx
 
         # beta through a real Basic challenge: the browser answers the 401 with its credentials
-        beta = await _load(
-            browser,
-            tmp_path / "beta",
-            url,
-            ARTIFACTS / "status-page-beta.png",
-            http_credentials={"username": "beta", "password": BETA_KEY},
-        )
+        basic = {"username": "beta", "password": BETA_KEY}
+        beta = await _load(browser, tmp_path, url, "status-page-beta", http_credentials=basic)
         assert {(r[0], r[1]) for r in beta} == {
             ("beta", "workspaces_create"),
             ("beta", "users_invite"),
             ("beta", "workspaces_list"),
         }
 
-        admin = await _load(
-            browser,
-            tmp_path / "admin",
-            url,
-            ARTIFACTS / "status-page.png",
-            extra_http_headers={"Authorization": f"Bearer {ADMIN_KEY}"},
-        )
+        bearer = {"Authorization": f"Bearer {ADMIN_KEY}"}
+        admin = await _load(browser, tmp_path, url, "status-page", extra_http_headers=bearer)
         assert {r[0] for r in admin} == {"alpha", "beta", "anonymous"}
     for name in ("status-page-alpha.png", "status-page-beta.png", "status-page.png"):
         assert (ARTIFACTS / name).stat().st_size > 1000
