@@ -2,8 +2,8 @@
 
 Nothing else lives here: each part is built once at start-up (the spec compiled, every operation
 bound to its upstream and policies), and the app only adds the gateway's own endpoints:
-/healthz, /readyz, /metrics and /_gateway/violations. The request pipeline's stages are built
-here and handed to the proxy handler, which runs them in order.
+/healthz, /readyz, /metrics, /_gateway/violations and the status page /_gateway/. The request
+pipeline's stages are built here and handed to the proxy handler, which runs them in order.
 
 Credentials: one provider per credential set (a named set under `credentials`, or an upstream's
 inline `auth`, named after the upstream), shared by every upstream and team that names it; the
@@ -38,6 +38,8 @@ from gateway.pipeline.request_check import RequestCheck
 from gateway.pipeline.response_check import ResponseCheck
 from gateway.pipeline.routes import bind_routes
 from gateway.problems import ProblemError, ProblemKind, problem_response
+from gateway.recent import RecentWindow
+from gateway.status_page import status_page
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.readiness import Readiness
 
@@ -90,7 +92,8 @@ def build_app(config: GatewayConfig, store: TokenStore | None = None) -> web.App
     managers = {name: p for name, p in providers.items() if isinstance(p, TokenManager)}
     metrics.spec_operations.set(len(contract.operations))
     drift = DriftReport()
-    accounting = Accounting(metrics, drift)
+    recent = RecentWindow()
+    accounting = Accounting(metrics, drift, recent)
     proxy = Proxy(
         Identify(contract, bind_routes(contract, config, upstreams), keyring),
         RequestCheck(config.limits, accounting),
@@ -153,6 +156,7 @@ def build_app(config: GatewayConfig, store: TokenStore | None = None) -> web.App
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_get("/_gateway/violations", violations)
+    app.router.add_get("/_gateway/", status_page(keyring, recent, drift))
     # every other path, whatever its decoded characters (a plain `.*` would leave a path holding
     # an encoded newline to aiohttp's text/plain 404)
     app.router.add_route("*", r"/{tail:[\s\S]*}", proxy.handle)

@@ -11,6 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1 DEBIAN_FRONTEND=noninteractive CI=true
 system_tools=(
   wrk:wrk
   redis-server:redis-server
+  chromium:chromium
 )
 missing=()
 for tool in "${system_tools[@]}"; do

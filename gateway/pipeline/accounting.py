@@ -19,6 +19,7 @@ from gateway.contract import Violation
 from gateway.drift import DriftReport
 from gateway.metrics import UNMATCHED, GatewayMetrics, method_label
 from gateway.pipeline.exchange import Exchange
+from gateway.recent import RecentWindow
 
 access_log = logging.getLogger("mlops_gateway.access")
 contract_log = logging.getLogger("mlops_gateway.contract")
@@ -37,9 +38,12 @@ def _where(v: Violation) -> str:
 class Accounting:
     """Counts, reports and logs requests and the violations found in them."""
 
-    def __init__(self, metrics: GatewayMetrics, drift: DriftReport) -> None:
+    def __init__(
+        self, metrics: GatewayMetrics, drift: DriftReport, recent: RecentWindow | None = None
+    ) -> None:
         self.metrics = metrics
         self.drift = drift
+        self.recent = recent if recent is not None else RecentWindow()
 
     def record_violations(self, exchange: Exchange, direction: str, violations: Sequence[Violation]) -> None:
         operation, request_id = exchange.operation, exchange.request_id
@@ -75,6 +79,7 @@ class Accounting:
             exchange.operation, method, str(exchange.status), exchange.team, exchange.upstream
         ).inc()
         m.request_duration.labels(exchange.operation, exchange.upstream).observe(elapsed)
+        self.recent.record(exchange.team, exchange.operation, exchange.status, elapsed)
         if exchange.operation != UNMATCHED:
             m.request_bytes.labels(exchange.operation).observe(exchange.request_bytes)
             m.response_bytes.labels(exchange.operation).observe(exchange.response_bytes)

@@ -19,7 +19,9 @@ from gateway.config import (
     UpstreamConfig,
     ValidationConfig,
 )
+from gateway.demo import sandbox_upstreams
 from gateway.server import RunningGateway, start_gateway
+from sandbox import SandboxServer
 
 TEAM_KEY = "team-key-for-tests-0123456789"
 OTHER_TEAM_KEY = "other-team-key-9876543210"
@@ -65,6 +67,21 @@ def gateway_config(
         limits=LimitsConfig(),
     )
     return dataclasses.replace(config, **changes)
+
+
+def sandbox_gateway_config(
+    sandbox: SandboxServer, alpha_key: str, beta_key: str, admin_key: str
+) -> GatewayConfig:
+    """A gateway in front of the real sandbox for teams alpha and beta and one admin key, enforcing
+    requests and reporting responses."""
+    return GatewayConfig(
+        host="127.0.0.1",
+        port=0,
+        upstreams=sandbox_upstreams(sandbox),
+        teams=(TeamConfig("alpha", (alpha_key,)), TeamConfig("beta", (beta_key,))),
+        admin_keys=(admin_key,),
+        validation=ValidationConfig(request="enforce", response="report"),
+    )
 
 
 @asynccontextmanager

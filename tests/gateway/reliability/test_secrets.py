@@ -17,13 +17,11 @@ import aiohttp
 import orjson
 import pytest
 
-from gateway.config import GatewayConfig, TeamConfig, ValidationConfig
 from gateway.contract import Contract
-from gateway.demo import sandbox_upstreams
 from sandbox import SandboxServer, start_sandbox
 from sandbox.core.seed import OPENLAYER_TESTS
 from sandbox.keycloak.realm import TokenRealm
-from tests.support.gateway import running_gateway
+from tests.support.gateway import running_gateway, sandbox_gateway_config
 from tests.support.logs import captured_log
 from tests.support.sandbox import sandbox_settings
 
@@ -136,14 +134,7 @@ async def test_no_secret_appears_in_anything_the_gateway_wrote(
     sandbox_with_secrets: SandboxServer, http: aiohttp.ClientSession, issued_tokens: list[str]
 ) -> None:
     sandbox = sandbox_with_secrets
-    config = GatewayConfig(
-        host="127.0.0.1",
-        port=0,
-        upstreams=sandbox_upstreams(sandbox),
-        teams=(TeamConfig("alpha", (ALPHA_KEY,)), TeamConfig("beta", (BETA_KEY,))),
-        admin_keys=(ADMIN_KEY,),
-        validation=ValidationConfig(request="enforce", response="report"),
-    )
+    config = sandbox_gateway_config(sandbox, ALPHA_KEY, BETA_KEY, ADMIN_KEY)
     with captured_log() as log:
         async with running_gateway(config) as gateway:
             client = Session(http, gateway.url)

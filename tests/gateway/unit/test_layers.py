@@ -21,9 +21,11 @@ ALLOWED = {
     "metrics": set(),
     "contract": set(),
     "drift": {"contract"},
+    "recent": set(),
     "credentials": {"config"},
     "upstream": {"config", "credentials"},
-    "pipeline": {"config", "contract", "credentials", "upstream", "problems", "drift", "metrics"},
+    "pipeline": {"config", "contract", "credentials", "upstream", "problems", "drift", "metrics", "recent"},
+    "status_page": {"config", "credentials", "drift", "problems", "recent"},
 }
 
 
