@@ -11,6 +11,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1 DEBIAN_FRONTEND=noninteractive CI=true
 system_tools=(
   wrk:wrk
   redis-server:redis-server
+  prometheus:prometheus
+  promtool:prometheus
 )
 missing=()
 for tool in "${system_tools[@]}"; do
