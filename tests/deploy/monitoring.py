@@ -55,10 +55,12 @@ def variable_expressions() -> list[tuple[str, str]]:
     return found
 
 
-def filled(expr: str, rate_interval: str = "1m", value: str = ".*") -> str:
-    """The expression as Grafana sends it: every variable `value`, `$__rate_interval` given."""
+def filled(expr: str, values: dict[str, str] | None = None, rate_interval: str = "1m") -> str:
+    """The expression as Grafana sends it: `$__rate_interval` given, each variable its selected
+    value (a `|` alternation when several are selected) or `.*` (All)."""
     expr = expr.replace("$__rate_interval", rate_interval)
-    return re.sub(r"\$(team|operation|upstream)\b", value, expr)
+    chosen = values or {}
+    return re.sub(r"\$(team|operation|upstream)\b", lambda m: chosen.get(m[1], ".*"), expr)
 
 
 def rule_expressions() -> list[tuple[str, str]]:
