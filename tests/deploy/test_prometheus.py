@@ -234,7 +234,8 @@ async def test_every_dashboard_and_rule_expression_against_a_real_prometheus(
         for name, expr in rule_expressions():
             answer = await _query(session, prometheus.url, expr)
             assert answer["status"] == "success", (name, expr, answer)
-        renewed = await _query(session, prometheus.url, 'sum(mlops_gateway_token_renewals_total{outcome="ok"})')
+        ok = 'sum(mlops_gateway_token_renewals_total{outcome="ok"})'
+        renewed = await _query(session, prometheus.url, ok)
         assert float(renewed["data"]["result"][0]["value"][1]) >= 2  # the first token and a renewal
         rules = await _query(session, prometheus.url, "source:mlops_gateway_requests_5xx:ratio_rate5m")
         sources = {r["metric"]["source"] for r in rules["data"]["result"]}
