@@ -35,7 +35,7 @@ from tests.deploy.monitoring import (
     variable_expressions,
 )
 from tests.support.gateway import JSON_AUTH, gateway_config, running_gateway
-from tests.support.redis import free_port
+from tests.support.redis import free_port, terminate
 from tests.support.sandbox import sandbox_settings
 
 TOKEN_LIFETIME = 6  # seconds: the gateway renews the sandbox's tokens every few seconds
@@ -123,12 +123,7 @@ def prometheus_for(tmp_path: Path, prometheus_port: int) -> Iterator[Any]:
 
     yield start
     for p in started:
-        p.process.terminate()
-        try:
-            p.process.wait(10)
-        except subprocess.TimeoutExpired:
-            p.process.kill()
-            p.process.wait(5)
+        terminate(p.process, grace=10)
 
 
 @pytest.fixture
