@@ -1,9 +1,10 @@
 """Every Prometheus metric the gateway exports, with its labels, in one place.
 
 Labels are bounded: operation (a spec operationId or one of a few fixed words), method, status,
-team (from the config), upstream (from the config), direction and violation kind, credential set
-(from the config), grant (`GRANTS`) and renewal outcome (`OUTCOMES`). Never raw paths, ids or
-tokens. Each gateway owns a registry, so tests and several apps in one process don't clash.
+team (from the config), upstream (from the config), source (`SOURCES`: who produced the answer, as
+Kong's `source` label), direction and violation kind, credential set (from the config), grant
+(`GRANTS`) and renewal outcome (`OUTCOMES`). Never raw paths, ids or tokens. Each gateway owns a
+registry, so tests and several apps in one process don't clash.
 
 With several workers (`gateway.workers`) prometheus-client runs in multiprocess mode: the parent
 sets `PROMETHEUS_MULTIPROC_DIR` before `prometheus_client` is first imported, each worker's values
@@ -14,6 +15,8 @@ registry still holds the families, so names stay unique). So every Gauge declare
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import os
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -27,12 +30,21 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # set: every worker's values are mer
 AUTH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 GRANTS = frozenset({"password", "client_credentials", "refresh_token"})
 OUTCOMES = frozenset({"ok", "refused", "timeout", "unusable", "unavailable"})
+SOURCES = frozenset({"upstream", "gateway"})  # the upstream's answer, or the gateway's (problem, 499, cut)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 
 
 def method_label(method: str) -> str:
     """The `method` label: an HTTP method of RFC 9110, or `other` for anything a client invents."""
     return method if method in METHODS else "other"
+
+
+def package_version() -> str:
+    """The installed gateway's version (`unknown` when run from a tree that was never installed)."""
+    try:
+        return importlib.metadata.version("mlops-gateway")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 class GatewayMetrics:
@@ -46,8 +58,9 @@ class GatewayMetrics:
         r = self.registry
         self.requests = Counter(
             "mlops_gateway_requests_total",
-            "Requests answered, by operation, method, status, team and upstream.",
-            ["operation", "method", "status", "team", "upstream"],
+            "Requests answered, by operation, method, status, team, upstream and source "
+            "(upstream: the upstream's answer; gateway: a problem, 499 or cut stream the gateway made).",
+            ["operation", "method", "status", "team", "upstream", "source"],
             registry=r,
         )
         self.request_duration = Histogram(
@@ -115,7 +128,13 @@ class GatewayMetrics:
             multiprocess_mode="max",  # the same in every worker
             registry=r,
         )
-
+        self.build_info = Gauge(
+            "mlops_gateway_build_info",
+            "Always 1: the gateway version and the spec it validates against (info.version, SHA-256).",
+            ["version", "spec_version", "spec_sha256"],
+            multiprocess_mode="max",  # the same in every worker
+            registry=r,
+        )
         self.token_renewals = Counter(
             "mlops_gateway_token_renewals_total",
             "Token-endpoint exchanges, by credential set, grant and outcome "
@@ -138,6 +157,11 @@ class GatewayMetrics:
             multiprocess_mode="livemin",  # the worker whose token ends first
             registry=r,
         )
+
+    def built(self, spec_version: str, spec_text: bytes) -> None:
+        """Publish `build_info` for this gateway and the spec it compiled (its bytes are hashed)."""
+        digest = hashlib.sha256(spec_text).hexdigest()
+        self.build_info.labels(package_version(), spec_version, digest).set(1)
 
     def token_exchanged(self, credential_set: str, grant: str, outcome: str, seconds: float) -> None:
         """One token-endpoint exchange (the token managers' observer)."""

@@ -12,6 +12,8 @@ system_tools=(
   wrk:wrk
   redis-server:redis-server
   chromium:chromium
+  prometheus:prometheus
+  promtool:prometheus
 )
 missing=()
 for tool in "${system_tools[@]}"; do

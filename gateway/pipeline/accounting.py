@@ -75,9 +75,9 @@ class Accounting:
     def finish(self, request: web.Request, exchange: Exchange, elapsed: float) -> None:
         m = self.metrics
         method = method_label(request.method)
-        m.requests.labels(
-            exchange.operation, method, str(exchange.status), exchange.team, exchange.upstream
-        ).inc()
+        status = str(exchange.status)
+        labels = (exchange.operation, method, status, exchange.team, exchange.upstream, exchange.source)
+        m.requests.labels(*labels).inc()
         m.request_duration.labels(exchange.operation, exchange.upstream).observe(elapsed)
         self.recent.record(exchange.team, exchange.operation, exchange.status, elapsed)
         if exchange.operation != UNMATCHED:

@@ -64,7 +64,7 @@ class Proxy:
             response = await self._run(request, exchange)
             if exchange.client_gone:
                 return self._cut(request, exchange, CLIENT_CLOSED_REQUEST)
-            exchange.status = response.status
+            exchange.status, exchange.source = response.status, "upstream"
             if not exchange.streamed:
                 exchange.response_bytes = response.content_length or 0
             return response

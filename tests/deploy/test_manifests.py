@@ -13,7 +13,6 @@ import base64
 import json
 import re
 import shlex
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,17 +39,6 @@ CONFIG_PATH = "/etc/mlops-gateway/gateway.yaml"
 ENTRYPOINT = ["mlops-gateway", "serve", "--config", CONFIG_PATH]
 # the supervisor kills a worker still running this long past listen.shutdown_timeout (gateway/workers.py)
 SUPERVISOR_MARGIN = 10
-# mounted by compose.yaml, written in a parallel branch (monitoring): left out of the existence check
-# while absent, with a warning. Once both branches are merged, empty this so every mount must exist.
-PENDING_MOUNTS = frozenset(
-    {
-        "deploy/prometheus/prometheus.yml",
-        "deploy/prometheus/rules.yml",
-        "deploy/grafana/dashboards",
-        "deploy/grafana/provisioning/dashboards",
-        "deploy/grafana/provisioning/datasources",
-    }
-)
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*|:\?[^}]*)?\}")
 
 
@@ -290,7 +278,6 @@ def test_compose_parses_with_every_service() -> None:
 
 def test_compose_mounts_and_builds_from_existing_files() -> None:
     missing: list[str] = []
-    pending: list[str] = []
     for name, service in _compose()["services"].items():
         sources: list[Path] = []
         if "build" in service:
@@ -303,12 +290,9 @@ def test_compose_mounts_and_builds_from_existing_files() -> None:
                 sources.append((DEPLOY / source).resolve())
         for source in sources:
             relative = source.relative_to(ROOT).as_posix()
-            if source.exists():
-                continue
-            (pending if relative in PENDING_MOUNTS else missing).append(f"{name}: {relative}")
+            if not source.exists():
+                missing.append(f"{name}: {relative}")
     assert not missing, f"compose.yaml names files that do not exist: {missing}"
-    if pending:
-        warnings.warn(f"not there yet (PENDING_MOUNTS): {pending}", stacklevel=1)
 
 
 def test_compose_secrets_are_required_from_the_environment() -> None:

@@ -449,8 +449,8 @@ async def test_healthz_readyz_and_metrics(gateway, session) -> None:
     async with session.get(gateway.url + "/metrics") as response:
         text = await response.text()
     assert (
-        'mlops_gateway_requests_total{method="POST",operation="workspaces_list",status="200",team="alpha",'
-        'upstream="wallaroo"} 1.0' in text
+        'mlops_gateway_requests_total{method="POST",operation="workspaces_list",source="upstream",status="200",'
+        'team="alpha",upstream="wallaroo"} 1.0' in text
     )
     assert "mlops_gateway_request_duration_seconds_bucket" in text
     for secret in (TEAM_KEY, UPSTREAM_TOKEN, OPENLAYER_KEY):
