@@ -23,7 +23,6 @@ from aiohttp.typedefs import Handler
 
 from gateway.config import GatewayConfig
 from gateway.contract import Contract
-from gateway.contract.source import DEFAULT_SPEC_PATH
 from gateway.credentials.inbound import KeyRing
 from gateway.credentials.redis_store import token_store_for
 from gateway.credentials.store import TokenStore
@@ -93,7 +92,7 @@ def build_app(config: GatewayConfig, store: TokenStore | None = None) -> web.App
     managers = {name: p for name, p in providers.items() if isinstance(p, TokenManager)}
     metrics.spec_operations.set(len(contract.operations))
     spec_version = str(contract.document.get("info", {}).get("version", "unknown"))
-    metrics.built(spec_version, (config.spec_path or DEFAULT_SPEC_PATH).read_bytes())
+    metrics.built(spec_version, contract.sha256 or "unknown")
     drift = DriftReport()
     recent = RecentWindow()
     accounting = Accounting(metrics, drift, recent)

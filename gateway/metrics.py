@@ -15,7 +15,6 @@ registry still holds the families, so names stay unique). So every Gauge declare
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import os
 
@@ -158,10 +157,9 @@ class GatewayMetrics:
             registry=r,
         )
 
-    def built(self, spec_version: str, spec_text: bytes) -> None:
-        """Publish `build_info` for this gateway and the spec it compiled (its bytes are hashed)."""
-        digest = hashlib.sha256(spec_text).hexdigest()
-        self.build_info.labels(package_version(), spec_version, digest).set(1)
+    def built(self, spec_version: str, spec_sha256: str) -> None:
+        """Publish `build_info` for this gateway and the spec it compiled."""
+        self.build_info.labels(package_version(), spec_version, spec_sha256).set(1)
 
     def token_exchanged(self, credential_set: str, grant: str, outcome: str, seconds: float) -> None:
         """One token-endpoint exchange (the token managers' observer)."""

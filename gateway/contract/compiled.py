@@ -20,8 +20,9 @@ from gateway.contract.source import read_spec
 class Contract:
     """The compiled spec: operations by id, and a router from (method, path) to an operation."""
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    def __init__(self, document: Mapping[str, Any], sha256: str | None = None) -> None:
         self.document = document
+        self.sha256 = sha256  # of the spec file's bytes, when loaded from one
         self.operations: dict[str, Operation] = {}
         for op in compile_operations(document):
             if op.operation_id in self.operations:
@@ -32,7 +33,7 @@ class Contract:
     @classmethod
     def load(cls, path: str | Path | None = None) -> Contract:
         """Compile the spec at `path`, or the packaged spec when None."""
-        return cls(read_spec(path))
+        return cls(*read_spec(path))
 
     def match(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
         """The operation for a request, with its path parameters; raises PathNotFound/MethodNotAllowed."""

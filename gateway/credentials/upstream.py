@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from gateway.config import AuthMode, UpstreamAuth
-from gateway.credentials.inbound import GATEWAY_KEY_HEADER, KeyRing, bearer_token
+from gateway.credentials.inbound import GATEWAY_KEY_HEADER, KeyRing
 from gateway.credentials.store import MemoryStore, TokenStore
 from gateway.credentials.token_endpoint import TokenGrant
 from gateway.credentials.token_manager import TokenManager, TokenObserver
@@ -68,10 +68,8 @@ class Passthrough(_Stateless):
         value = client_headers.get("Authorization")
         if value is None:
             return None
-        scheme_and_token = value.partition(" ")[2]
-        if any(
-            self._keyring.is_gateway_key(v) for v in (bearer_token(client_headers), value, scheme_and_token)
-        ):
+        # bare, or after any scheme (`Bearer`, `Token`, ...): `is_gateway_key` strips the spaces
+        if any(self._keyring.is_gateway_key(v) for v in (value, value.partition(" ")[2])):
             return None
         return value
 
