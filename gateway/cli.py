@@ -9,12 +9,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
 from openapi_spec_validator import validate as validate_spec
 
 from conformance import cli as conformance_cli
 from gateway.config import MAX_WORKERS, ConfigError, load_config
-from gateway.contract import DEFAULT_SPEC_PATH, Contract, ContractError
+from gateway.contract import DEFAULT_SPEC_PATH, Contract, ContractError, read_spec
 from gateway.credentials.upstream import NoCredentials
 from gateway.logs import configure_logging
 from gateway.pipeline.routes import bind_routes
@@ -39,21 +38,20 @@ def _workers(text: str) -> int:
 
 def _spec_check(spec: Path, config_path: Path | None) -> str:
     """Validate the spec (and the config against it); answer a summary or raise with the reason."""
+    document, digest = read_spec(spec)  # unreadable, not YAML, no paths: its own ContractError
     try:
-        document = yaml.safe_load(spec.read_text())
         validate_spec(document)
-    except OSError as exc:
-        raise ContractError(f"cannot read {spec}: {exc.strerror}") from exc
-    except Exception as exc:  # openapi-spec-validator's and PyYAML's errors carry the reason
+    except Exception as exc:  # openapi-spec-validator's errors carry the reason
         raise ContractError(f"{spec} is not a valid OpenAPI document: {exc}") from exc
-    contract = Contract(document)
+    contract = Contract(document, digest)
     summary = (
         f"{spec}: valid OpenAPI {document.get('openapi')}, {len(contract.operations)} operations compiled"
     )
     if config_path is not None:
         config = load_config(config_path)
         upstreams = {u.name: UpstreamClient(u, NoCredentials()) for u in config.upstreams}
-        routes = bind_routes(Contract.load(config.spec_path), config, upstreams)
+        same_spec = (config.spec_path or DEFAULT_SPEC_PATH).resolve() == spec.resolve()
+        routes = bind_routes(contract if same_spec else Contract.load(config.spec_path), config, upstreams)
         summary += f"\n{config_path}: valid, {len(routes)} operations routed to {', '.join(upstreams)}"
     return summary
 

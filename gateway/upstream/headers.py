@@ -43,6 +43,7 @@ _RESPONSE_DROP = HOP_BY_HOP | {"content-length", "server", "date"}
 _FORWARDING = frozenset(
     {"forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-real-ip"}
 )
+_UNTRUSTED_DROP = _REQUEST_DROP | _FORWARDING  # built once, not per request
 
 
 def _connection_listed(headers: MultiMapping[str]) -> set[str]:
@@ -56,9 +57,7 @@ def upstream_request_headers(
     request: web.Request, request_id: str, authorization: str | None, *, from_trusted_proxy: bool = False
 ) -> CIMultiDict[str]:
     """The client's headers minus hop-by-hop ones and its credentials, plus X-Forwarded-*."""
-    drop = _REQUEST_DROP | _connection_listed(request.headers)
-    if not from_trusted_proxy:
-        drop |= _FORWARDING
+    drop = (_REQUEST_DROP if from_trusted_proxy else _UNTRUSTED_DROP) | _connection_listed(request.headers)
     headers: CIMultiDict[str] = CIMultiDict(
         (k, v) for k, v in request.headers.items() if k.lower() not in drop
     )
