@@ -35,4 +35,5 @@ mypy_targets=(
   sandbox
 )
 echo "== mypy --strict ${mypy_targets[*]}" && python3 -m mypy "${mypy_targets[@]}"
+echo "== sdk venvs (the official SDKs, each in its own cached venv)" && python3 -m tests.support.sdk_venvs
 echo "== pytest" && python3 -m pytest "$@"
