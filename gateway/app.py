@@ -36,7 +36,7 @@ from gateway.pipeline.handler import Proxy
 from gateway.pipeline.identify import Identify
 from gateway.pipeline.request_check import RequestCheck
 from gateway.pipeline.response_check import ResponseCheck
-from gateway.pipeline.routes import bind_routes
+from gateway.pipeline.routes import bind_routes, bind_unlisted
 from gateway.problems import ProblemError, ProblemKind, problem_response
 from gateway.recent import RecentWindow
 from gateway.status_page import status_page
@@ -97,7 +97,9 @@ def build_app(config: GatewayConfig, store: TokenStore | None = None) -> web.App
     recent = RecentWindow()
     accounting = Accounting(metrics, drift, recent)
     proxy = Proxy(
-        Identify(contract, bind_routes(contract, config, upstreams), keyring),
+        Identify(
+            contract, bind_routes(contract, config, upstreams), keyring, bind_unlisted(config, upstreams)
+        ),
         RequestCheck(config.limits, accounting),
         Forward(accounting, config.trusted_proxies),
         ResponseCheck(config.validation, config.limits, accounting),

@@ -40,6 +40,13 @@ class AuthMode(StrEnum):
     NONE = "none"
 
 
+class Unlisted(StrEnum):
+    """What an upstream's gateway does with a request under its paths that no operation describes."""
+
+    REJECT = "reject"  # 404 not-found (405 for a documented path with another method)
+    FORWARD = "forward"  # pass it on with the managed token, counted as operation `unlisted`
+
+
 _Choice = TypeVar("_Choice", bound=StrEnum)
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?\s*$", re.IGNORECASE)
@@ -97,6 +104,10 @@ class UpstreamConfig:
     max_connections: int = 100
     auth: UpstreamAuth = UpstreamAuth()
     credentials: str | None = None  # the named credential set `auth` came from, if any
+    unlisted: Unlisted = Unlisted.REJECT
+
+    def __post_init__(self) -> None:  # a plain "forward" in code means Unlisted.FORWARD
+        object.__setattr__(self, "unlisted", Unlisted(self.unlisted))
 
     @property
     def credential_set(self) -> str:
@@ -292,7 +303,11 @@ def _interpolate(value: Any, environ: Mapping[str, str], key: str) -> Any:
 
 def _upstream(raw: Any, key: str, credential_sets: Mapping[str, UpstreamAuth]) -> UpstreamConfig:
     data = _mapping(raw, key)
-    _known(data, key, {"name", "base_url", "paths", "timeouts", "verify_tls", "max_connections", "auth"})
+    _known(
+        data,
+        key,
+        {"name", "base_url", "paths", "timeouts", "verify_tls", "max_connections", "auth", "unlisted"},
+    )
     base_url = _string(_required(data, "base_url", key), f"{key}.base_url").rstrip("/")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -335,6 +350,7 @@ def _upstream(raw: Any, key: str, credential_sets: Mapping[str, UpstreamAuth]) -
         max_connections=_int(data.get("max_connections", 100), f"{key}.max_connections", 1, 10_000),
         auth=auth,
         credentials=set_name,
+        unlisted=_choice(data.get("unlisted", Unlisted.REJECT.value), f"{key}.unlisted", Unlisted),
     )
 
 

@@ -8,7 +8,10 @@ describes a value (`string of 12 characters`); both are clipped.
 
 Request rows (client mistakes) and response rows (upstream drift, what the platform team watches)
 have separate budgets, so one cannot crowd out the other; when a budget is full, new rows of that
-direction are dropped and counted. Each row remembers, per team (at most `max_teams` of them),
+direction are dropped and counted. Undocumented calls that an `unlisted: forward` upstream passed
+on are rows of their own (upstream, method, path shape - see `gateway.contract.path_shape`), with
+a third budget: what a platform team reads to see what an SDK upgrade calls that the contract
+does not describe yet. Each row remembers, per team (at most `max_teams` of them),
 its own count, first and last seen and sample request id. A team's view shows its own request
 rows and every response row, with its own sample request id only; the admin view shows everything.
 """
@@ -23,6 +26,7 @@ from typing import Any
 from gateway.contract import Violation
 
 DIRECTIONS = ("request", "response")
+UNDOCUMENTED = "undocumented"
 MAX_TEXT = 160  # longest expected/found/pointer text a row keeps
 
 
@@ -68,6 +72,35 @@ class DriftRow:
         }
 
 
+@dataclass(slots=True)
+class UndocumentedRow:
+    upstream: str
+    method: str
+    path: str
+    seen: Seen
+    teams: dict[str, Seen] = field(default_factory=dict)
+
+    def as_dict(self, seen: Seen) -> dict[str, Any]:
+        return {
+            "upstream": self.upstream,
+            "method": self.method,
+            "path": self.path,
+            "count": seen.count,
+            "first_seen": _iso(seen.first_seen),
+            "last_seen": _iso(seen.last_seen),
+            "sample_request_id": seen.sample_request_id,
+        }
+
+
+def _seen_by(teams: dict[str, Seen], team: str, now: float, request_id: str, max_teams: int) -> None:
+    """Count one more sighting for `team`, keeping at most `max_teams` teams per row."""
+    mine = teams.get(team)
+    if mine is not None:
+        mine.again(now)
+    elif len(teams) < max_teams:
+        teams[team] = Seen(1, now, now, request_id)
+
+
 def _iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts % 1 * 1000):03d}Z"
 
@@ -85,11 +118,14 @@ class DriftReport:
         max_response_rows: int = 1000,
         max_teams: int = 32,
         clock: Any = time.time,
+        max_undocumented_rows: int = 200,
     ) -> None:
         self._rows: dict[tuple[str, str, str, str, str], DriftRow] = {}
+        self._undocumented: dict[tuple[str, str, str], UndocumentedRow] = {}
         self._budget = {"request": max_request_rows, "response": max_response_rows}
         self._used = dict.fromkeys(DIRECTIONS, 0)
-        self.dropped = dict.fromkeys(DIRECTIONS, 0)
+        self._max_undocumented = max_undocumented_rows
+        self.dropped = dict.fromkeys((*DIRECTIONS, UNDOCUMENTED), 0)
         self._max_teams = max_teams
         self._clock = clock
         self.started = clock()
@@ -119,11 +155,23 @@ class DriftReport:
                 self._rows[key] = row
             else:
                 row.seen.again(now)
-            mine = row.teams.get(team)
-            if mine is not None:
-                mine.again(now)
-            elif len(row.teams) < self._max_teams:
-                row.teams[team] = Seen(1, now, now, request_id)
+            _seen_by(row.teams, team, now, request_id, self._max_teams)
+
+    def record_undocumented(
+        self, upstream: str, method: str, path_shape: str, request_id: str, team: str
+    ) -> None:
+        """One call no operation describes, forwarded to `upstream`, by its method and path shape."""
+        now = self._clock()
+        key = (upstream, method, _clip(path_shape))
+        row = self._undocumented.get(key)
+        if row is None:
+            if len(self._undocumented) >= self._max_undocumented:
+                self.dropped[UNDOCUMENTED] += 1
+                return
+            row = self._undocumented[key] = UndocumentedRow(*key, Seen(1, now, now, request_id))
+        else:
+            row.seen.again(now)
+        _seen_by(row.teams, team, now, request_id, self._max_teams)
 
     def snapshot(self, team: str | None = None) -> dict[str, Any]:
         """The report as `team` may read it, or everything when `team` is None (an admin key)."""
@@ -144,6 +192,13 @@ class DriftReport:
         operations: dict[str, int] = {}
         for row, entry in shown:
             operations[row.operation] = operations.get(row.operation, 0) + entry["count"]
+        undocumented = []
+        for call in self._undocumented.values():
+            if team is None:
+                undocumented.append({**call.as_dict(call.seen), "teams": sorted(call.teams)})
+            elif team in call.teams:
+                undocumented.append(call.as_dict(call.teams[team]))
+        undocumented.sort(key=lambda entry: (-entry["count"], entry["path"], entry["method"]))
         return {
             "since": _iso(self.started),
             "scope": "all" if team is None else "team",
@@ -151,5 +206,6 @@ class DriftReport:
             "total": sum(operations.values()),
             "operations": operations,
             "violations": [entry for _, entry in shown],
+            "undocumented": undocumented,
             "dropped_rows": dict(self.dropped),
         }

@@ -128,6 +128,23 @@ def _drift(report: dict[str, Any]) -> str:
     return _table(headings + ["teams"] * admin, lines, "No contract violations since start.")
 
 
+def _undocumented(report: dict[str, Any]) -> str:
+    admin = report["scope"] == "all"
+    lines = [
+        "<tr>"
+        + _cell(call["upstream"])
+        + _cell(call["method"])
+        + f"<td><code>{escape(call['path'])}</code></td>"
+        + _cell(call["count"], numeric=True)
+        + _cell(call["last_seen"])
+        + (_cell(", ".join(call["teams"])) if admin else "")
+        + "</tr>"
+        for call in report["undocumented"]
+    ]
+    headings = ["upstream", "method", "path shape", "count", "last seen"] + ["teams"] * admin
+    return _table(headings, lines, "No undocumented calls forwarded since start.")
+
+
 def render(
     team: str | None, traffic: list[dict[str, Any]], report: dict[str, Any], window: RecentWindow
 ) -> str:
@@ -148,7 +165,10 @@ refreshes every {REFRESH_SECONDS} s</p>
 {_traffic(traffic, minutes)}
 <h2>Contract drift since {escape(report["since"])} ({report["total"]} violations)</h2>
 {_drift(report)}
-<p class="meta">Rows dropped (budget full): request {dropped["request"]}, response {dropped["response"]}.
+<h2>Undocumented calls forwarded (<code>unlisted: forward</code>)</h2>
+{_undocumented(report)}
+<p class="meta">Rows dropped (budget full): request {dropped["request"]}, response {dropped["response"]},
+undocumented {dropped["undocumented"]}.
 Machine-readable: <code>GET /_gateway/violations</code> and <code>/metrics</code>.</p>
 </body></html>
 """

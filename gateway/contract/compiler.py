@@ -7,7 +7,7 @@ type, so that request time needs no spec resolution at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jsonschema_rs
@@ -24,7 +24,7 @@ _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 def compile_operations(document: Mapping[str, Any]) -> Iterator[Operation]:
     """Every operation of `document`, compiled; raises ContractError on an unusable spec."""
     compiler = _Compiler(document)
-    default_security = _security_names(document.get("security", []))
+    default_security = document.get("security", [])
     for path, item in (document.get("paths") or {}).items():
         for method in _METHODS:
             if method in item:
@@ -94,7 +94,7 @@ class _Compiler:
         )
 
     def operation(
-        self, path: str, method: str, item: Mapping[str, Any], default_security: tuple[str, ...]
+        self, path: str, method: str, item: Mapping[str, Any], default_security: list[Mapping[str, Any]]
     ) -> Operation:
         spec = item[method]
         op_pointer = json_pointer(["paths", path, method])
@@ -113,20 +113,17 @@ class _Compiler:
         for status, raw in (spec.get("responses") or {}).items():
             response, response_pointer = self.resolve(raw, f"{op_pointer}/responses/{status}")
             responses[str(status).upper()] = self.media_table(response.get("content", {}), response_pointer)
-        security = _security_names(spec["security"]) if "security" in spec else default_security
+        requirements = spec.get("security", default_security)
         return Operation(
             operation_id=operation_id,
             method=method.upper(),
             path_template=path,
             tags=tuple(spec.get("tags", [])),
-            security=security,
+            security=tuple(name for requirement in requirements for name in requirement),
+            anonymous=not requirements or any(not requirement for requirement in requirements),
             parameters=tuple(params),
             body_required=body_required,
             request_media=request_media,
             responses=responses,
             spec=spec,
         )
-
-
-def _security_names(requirements: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
-    return tuple(name for requirement in requirements for name in requirement)

@@ -69,6 +69,7 @@ class Operation:
     path_template: str
     tags: tuple[str, ...]
     security: tuple[str, ...]
+    anonymous: bool  # `security: []` (or an empty requirement): callable without a gateway key
     parameters: tuple[ParameterSpec, ...]
     body_required: bool
     request_media: MediaTypeTable

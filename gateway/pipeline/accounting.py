@@ -80,6 +80,11 @@ class Accounting:
         m.requests.labels(*labels).inc()
         m.request_duration.labels(exchange.operation, exchange.upstream).observe(elapsed)
         self.recent.record(exchange.team, exchange.operation, exchange.status, elapsed)
+        if exchange.undocumented is not None:
+            method, shape = exchange.undocumented
+            self.drift.record_undocumented(
+                exchange.upstream, method, shape, exchange.request_id, exchange.team
+            )
         if exchange.operation != UNMATCHED:
             m.request_bytes.labels(exchange.operation).observe(exchange.request_bytes)
             m.response_bytes.labels(exchange.operation).observe(exchange.response_bytes)

@@ -39,3 +39,4 @@ class Exchange:
     streamed: bool = False  # response headers already sent: a failure can only cut the connection
     client_gone: bool = False  # the client disconnected or stopped reading: answered 499
     source: str = "gateway"  # `upstream` once the upstream's answer is what the client gets
+    undocumented: tuple[str, str] | None = None  # (method, path shape) of a forwarded unlisted call

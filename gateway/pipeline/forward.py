@@ -55,7 +55,9 @@ class Forward:
     ) -> AsyncIterator[UpstreamAnswer]:
         upstream = target.route.upstream
         credentials = upstream.credentials_for(exchange.team)
-        authorization = await credentials.authorization(request.headers)
+        # an anonymous operation goes without credentials: no client borrows the gateway's token
+        anonymous = target.route.operation.anonymous
+        authorization = None if anonymous else await credentials.authorization(request.headers)
         async with AsyncExitStack() as stack:
             response = await stack.enter_async_context(
                 self._send(request, target, body, exchange, authorization)

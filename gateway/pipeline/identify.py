@@ -7,18 +7,26 @@ receives is not the client's path but the canonical path of the matched operatio
 parameters (`Operation.path_for`), plus the client's query string byte for byte - so the upstream
 only ever sees the operation that was validated. Routing comes first so that an unknown path is
 a 404 for everyone; the key is checked before any byte of the body is read.
+
+An operation the contract marks anonymous (`security: []`) needs no key: a valid key still names
+the team it is metered under, otherwise it is `anonymous`. Under an upstream with `unlisted:
+forward`, a call no operation describes (an unknown path, or a documented path with another
+method) is not refused but routed as operation `unlisted`, with its path as sent (already proven
+canonical) and its shape kept for the drift report; it needs a gateway key like any other call.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from gateway.contract import Contract, MethodNotAllowed, PathNotFound
+from gateway.contract.path_shape import PathShaper
 from gateway.credentials.inbound import KeyRing
+from gateway.metrics import method_label
 from gateway.pipeline.exchange import Exchange
 from gateway.pipeline.routes import Route
 from gateway.problems import ProblemError, ProblemKind
@@ -50,10 +58,18 @@ def _path_refusal(raw_path: str) -> str | None:
 class Identify:
     """Finds a request's route and team, recording both on its exchange."""
 
-    def __init__(self, contract: Contract, routes: Mapping[str, Route], keyring: KeyRing) -> None:
+    def __init__(
+        self,
+        contract: Contract,
+        routes: Mapping[str, Route],
+        keyring: KeyRing,
+        unlisted: Sequence[tuple[str, Route]] = (),
+    ) -> None:
         self.contract = contract
         self.routes = routes
         self.keyring = keyring
+        self.unlisted = tuple(unlisted)  # (path prefix, route), longest prefix first
+        self.shaper = PathShaper(op.path_template for op in contract.operations.values())
 
     def __call__(self, request: web.Request, exchange: Exchange) -> Target:
         """The request's target; raises ProblemError for 400 invalid-path, 404, 405 and 401."""
@@ -63,25 +79,40 @@ class Identify:
             raise ProblemError(ProblemKind.INVALID_PATH, refusal)
         try:
             operation, path_params = self.contract.match(request.method, request.path)
-        except PathNotFound:
-            raise ProblemError(
-                ProblemKind.NOT_FOUND, f"{request.path} is not a path of the contract", method=request.method
-            ) from None
-        except MethodNotAllowed as exc:
-            raise ProblemError(
-                ProblemKind.METHOD_NOT_ALLOWED,
-                f"{request.path} takes {', '.join(exc.allowed)}, not {request.method}",
-                headers={"Allow": ", ".join(exc.allowed)},
-            ) from None
+        except (PathNotFound, MethodNotAllowed) as unmatched:
+            return self._unlisted(request, exchange, unmatched)
         route = self.routes[operation.operation_id]
         exchange.operation, exchange.upstream = operation.operation_id, route.upstream.name
+        self._identify_team(request, exchange, required=not operation.anonymous)
+        upstream_path = operation.path_for(path_params)
+        return Target(route, path_params, f"{upstream_path}?{raw_query}" if raw_query else upstream_path)
+
+    def _identify_team(self, request: web.Request, exchange: Exchange, *, required: bool) -> None:
         team = self.keyring.identify(request.headers)
-        if team is None:
+        if team is not None:
+            exchange.team = team.name
+        elif required:
             raise ProblemError(
                 ProblemKind.UNAUTHENTICATED,
                 "send your team's gateway key as 'Authorization: Bearer <key>' or 'X-Gateway-Key'",
                 headers={"WWW-Authenticate": 'Bearer realm="mlops-gateway"'},
             )
-        exchange.team = team.name
-        upstream_path = operation.path_for(path_params)
-        return Target(route, path_params, f"{upstream_path}?{raw_query}" if raw_query else upstream_path)
+
+    def _unlisted(self, request: web.Request, exchange: Exchange, unmatched: LookupError) -> Target:
+        """The unlisted route of the upstream whose paths hold this request, or the 404/405."""
+        path = request.path
+        route = next((r for prefix, r in self.unlisted if path.startswith(prefix)), None)
+        if route is None:
+            if isinstance(unmatched, MethodNotAllowed):
+                raise ProblemError(
+                    ProblemKind.METHOD_NOT_ALLOWED,
+                    f"{path} takes {', '.join(unmatched.allowed)}, not {request.method}",
+                    headers={"Allow": ", ".join(unmatched.allowed)},
+                ) from None
+            raise ProblemError(
+                ProblemKind.NOT_FOUND, f"{path} is not a path of the contract", method=request.method
+            ) from None
+        exchange.operation, exchange.upstream = route.operation.operation_id, route.upstream.name
+        self._identify_team(request, exchange, required=True)
+        exchange.undocumented = (method_label(request.method), self.shaper.shape(path))
+        return Target(route, {}, request.raw_path)

@@ -43,7 +43,7 @@ class ResponseCheck:
         headers = client_response_headers(upstream.headers)
         headers[REQUEST_ID_HEADER] = exchange.request_id
         if route.response_policy is Policy.OFF:
-            self.accounting.unvalidated(exchange, "policy_off")
+            self.accounting.unvalidated(exchange, "unlisted" if route.unlisted else "policy_off")
             return await self._pass_through(request, upstream, headers, exchange)
         op = route.operation
         violations, media = _framing_violations(op, upstream)

@@ -1,14 +1,21 @@
 """Routes: every spec operation bound, at start-up, to the upstream that serves it and to the
-validation policy of each direction, so the hot path looks a route up by operationId only."""
+validation policy of each direction, so the hot path looks a route up by operationId only.
+
+An upstream with `unlisted: forward` also gets one route for what no operation describes under its
+paths: operation `unlisted`, nothing to validate in either direction (there is no contract to
+check against), the upstream's managed credentials like any other call.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gateway.config import ConfigError, GatewayConfig, Policy
-from gateway.contract import Contract, Operation
+from gateway.config import ConfigError, GatewayConfig, Policy, Unlisted
+from gateway.contract import Contract, MediaTypeTable, Operation
 from gateway.upstream.client import UpstreamClient
+
+UNLISTED = "unlisted"  # the operation label of forwarded calls that no operation describes
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +26,7 @@ class Route:
     upstream: UpstreamClient
     request_policy: Policy
     response_policy: Policy
+    unlisted: bool = False  # the route of calls no operation describes (`unlisted: forward`)
 
 
 def bind_routes(
@@ -39,3 +47,29 @@ def bind_routes(
     if unknown:
         raise ConfigError("validation.overrides", f"unknown operationId(s): {', '.join(sorted(unknown))}")
     return routes
+
+
+def bind_unlisted(
+    config: GatewayConfig, upstreams: Mapping[str, UpstreamClient]
+) -> tuple[tuple[str, Route], ...]:
+    """(path prefix, route) of every upstream that forwards unlisted calls, longest prefix first."""
+    bound = []
+    for upstream in config.upstreams:
+        if upstream.unlisted is not Unlisted.FORWARD:
+            continue
+        operation = Operation(
+            operation_id=UNLISTED,
+            method="*",
+            path_template="",
+            tags=(),
+            security=(),
+            anonymous=False,
+            parameters=(),
+            body_required=False,
+            request_media=MediaTypeTable([]),
+            responses={},
+            spec={},
+        )
+        route = Route(operation, upstreams[upstream.name], Policy.OFF, Policy.OFF, unlisted=True)
+        bound += [(prefix, route) for prefix in upstream.paths]
+    return tuple(sorted(bound, key=lambda pair: -len(pair[0])))

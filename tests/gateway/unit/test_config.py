@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from gateway.cli import main
-from gateway.config import AuthMode, ConfigError, DirectionPolicy, Policy, load_config, parse_config
+from gateway.config import (
+    AuthMode,
+    ConfigError,
+    DirectionPolicy,
+    Policy,
+    Unlisted,
+    load_config,
+    parse_config,
+)
 from tests.support import ROOT
 
 EXAMPLE = ROOT / "deploy" / "gateway.example.yaml"
@@ -69,6 +77,11 @@ def test_missing_environment_variable_names_the_key_not_the_value() -> None:
         ),
         ({"upstreams": [{"base_url": "http://x", "paths": ["/"]}]}, "upstreams[0].name", "required"),
         ({"validation": {"response": "strict"}}, "validation.response", "enforce, report, off"),
+        (
+            {"upstreams": [{"name": "w", "base_url": "http://x", "paths": ["/"], "unlisted": "allow"}]},
+            "upstreams[0].unlisted",
+            "reject, forward",
+        ),
         ({"validation": {"max_response_bytes": "lots"}}, "validation.max_response_bytes", "size"),
         ({"listen": {"port": 70000}}, "listen.port", "0 to 65535"),
         ({"listen": {"hots": "x"}}, "listen.hots", "unknown key"),
@@ -375,3 +388,10 @@ def test_credential_sets_are_referred_to_by_upstreams_and_teams() -> None:
 def test_credential_set_mistakes_name_the_key(changes: dict, key: str, reason: str) -> None:
     error = _error({**MINIMAL, "credentials": {"s": KEYCLOAK}, **changes})
     assert error.key == key and reason in error.reason, error
+
+
+def test_unlisted_defaults_to_reject_and_takes_forward() -> None:
+    environ = {"TEAM_KEY": "k" * 20}
+    assert parse_config(MINIMAL, environ).upstreams[0].unlisted is Unlisted.REJECT
+    forwarding = {**MINIMAL, "upstreams": [{**MINIMAL["upstreams"][0], "unlisted": "forward"}]}
+    assert parse_config(forwarding, environ).upstreams[0].unlisted is Unlisted.FORWARD

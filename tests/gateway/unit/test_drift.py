@@ -100,7 +100,8 @@ def test_the_report_starts_at_its_clocks_time_and_is_empty() -> None:
         "total": 0,
         "operations": {},
         "violations": [],
-        "dropped_rows": {"request": 0, "response": 0},
+        "undocumented": [],
+        "dropped_rows": {"request": 0, "response": 0, "undocumented": 0},
     }
 
 
@@ -111,7 +112,7 @@ def test_rows_are_bounded_and_dropped_ones_counted_while_known_rows_keep_countin
     report.record("op", "response", [_v("/c")], "r3")
     snapshot = report.snapshot()
     assert [(r["pointer"], r["count"]) for r in snapshot["violations"]] == [("/a", 2), ("/b", 1)]
-    assert snapshot["dropped_rows"] == {"request": 0, "response": 3}
+    assert snapshot["dropped_rows"] == {"request": 0, "response": 3, "undocumented": 0}
     assert snapshot["total"] == 3  # dropped violations are not in the totals
 
 
@@ -148,7 +149,7 @@ def test_request_rows_cannot_crowd_out_response_rows() -> None:
     by_direction = [(r["direction"], r["pointer"]) for r in snapshot["violations"]]
     assert ("response", "/workspace_id") in by_direction
     assert sum(1 for d, _ in by_direction if d == "request") == 3
-    assert snapshot["dropped_rows"] == {"request": 47, "response": 0}
+    assert snapshot["dropped_rows"] == {"request": 47, "response": 0, "undocumented": 0}
 
 
 def test_free_form_keys_are_one_row_whatever_their_number() -> None:
@@ -161,7 +162,7 @@ def test_free_form_keys_are_one_row_whatever_their_number() -> None:
     report.record("workspaces_create", "response", [_v("/workspace_id")], "r2")
     rows = {(r["operation"], r["pointer"]): r["count"] for r in _rows(report)}
     assert rows == {("assays_get_baseline", "/next/{key}"): 3000, ("workspaces_create", "/workspace_id"): 1}
-    assert report.snapshot()["dropped_rows"] == {"request": 0, "response": 0}
+    assert report.snapshot()["dropped_rows"] == {"request": 0, "response": 0, "undocumented": 0}
 
 
 def test_a_team_reads_its_own_request_rows_and_every_response_row() -> None:
@@ -216,3 +217,51 @@ def test_texts_kept_in_a_row_are_clipped() -> None:
     report.record("op", "response", [_v("/" + "p" * 5000, expected="e" * 5000, found="f" * 5000)], "r")
     (row,) = _rows(report)
     assert all(len(str(row[name])) <= 160 for name in ("pointer", "expected", "found"))
+
+
+def test_undocumented_calls_are_rows_by_upstream_method_and_shape_with_their_own_budget() -> None:
+    clock = Clock()
+    report = DriftReport(clock=clock, max_undocumented_rows=2, max_request_rows=1)
+    report.record_undocumented("wallaroo", "POST", "/v1/api/models/{param}", "req-1", "alpha")
+    clock.now += 2
+    report.record_undocumented("wallaroo", "POST", "/v1/api/models/{param}", "req-2", "beta")
+    report.record_undocumented("wallaroo", "GET", "/v1/api/models/{param}", "req-3", "alpha")
+    report.record_undocumented("openlayer", "POST", "/v1/other", "req-4", "alpha")  # over the budget
+    report.record("workspaces_list", "request", [_v("/a")], "req-5", "alpha")  # budgets are apart
+    admin = report.snapshot()
+    assert admin["undocumented"] == [
+        {
+            "upstream": "wallaroo",
+            "method": "POST",
+            "path": "/v1/api/models/{param}",
+            "count": 2,
+            "first_seen": "2023-11-14T22:13:20.250Z",
+            "last_seen": "2023-11-14T22:13:22.250Z",
+            "sample_request_id": "req-1",
+            "teams": ["alpha", "beta"],
+        },
+        {
+            "upstream": "wallaroo",
+            "method": "GET",
+            "path": "/v1/api/models/{param}",
+            "count": 1,
+            "first_seen": "2023-11-14T22:13:22.250Z",
+            "last_seen": "2023-11-14T22:13:22.250Z",
+            "sample_request_id": "req-3",
+            "teams": ["alpha"],
+        },
+    ]
+    assert admin["dropped_rows"] == {"request": 0, "response": 0, "undocumented": 1}
+    assert len(admin["violations"]) == 1
+    beta = report.snapshot("beta")["undocumented"]
+    assert beta == [
+        {
+            "upstream": "wallaroo",
+            "method": "POST",
+            "path": "/v1/api/models/{param}",
+            "count": 1,
+            "first_seen": "2023-11-14T22:13:22.250Z",
+            "last_seen": "2023-11-14T22:13:22.250Z",
+            "sample_request_id": "req-2",
+        }
+    ]

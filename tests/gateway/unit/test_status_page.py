@@ -122,3 +122,17 @@ async def test_without_a_valid_key_a_browser_is_challenged_and_an_api_client_get
     assert not response.headers["WWW-Authenticate"].startswith("Basic")
     response = await client.get("/_gateway/?key=" + ALPHA)  # never a key in the URL
     assert response.status == 401
+
+
+def test_undocumented_calls_are_listed_escaped_and_per_team() -> None:
+    _, window, drift = _parts()
+    drift.record_undocumented("wallaroo", "POST", "/v1/api/<b>models</b>/{param}", "r4", "alpha")
+    drift.record_undocumented("wallaroo", "GET", "/v1/api/pipelines/list_everything", "r5", "beta")
+    alpha = render("alpha", window.snapshot("alpha"), drift.snapshot("alpha"), window)
+    assert "/v1/api/&lt;b&gt;models&lt;/b&gt;/{param}" in alpha and "<b>models" not in alpha
+    assert "list_everything" not in alpha  # beta's undocumented call
+    admin = render(None, window.snapshot(), drift.snapshot(), window)
+    assert "list_everything" in admin and "undocumented 0" in admin
+    empty = DriftReport()
+    page = render(None, window.snapshot(), empty.snapshot(), window)
+    assert "No undocumented calls forwarded since start." in page
