@@ -7,6 +7,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
+from gateway.contract import GraphQLQuery
 from gateway.metrics import UNMATCHED
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -39,3 +40,4 @@ class Exchange:
     streamed: bool = False  # response headers already sent: a failure can only cut the connection
     client_gone: bool = False  # the client disconnected or stopped reading: answered 499
     source: str = "gateway"  # `upstream` once the upstream's answer is what the client gets
+    graphql: GraphQLQuery | None = None  # a GraphQL operation's valid request: its answer is checked by it
