@@ -30,6 +30,7 @@ _KIND_DESCS = frozenset(
     {f"'{kind.value}'" for kind in TokenKind} | {kind.value for kind in TokenKind}
 )  # how graphql-core names a token kind: Name, Int, String, '{', <EOF> ...
 _KEYWORDS = frozenset({"on", "fragment", "query", "mutation", "subscription"})
+_GRAMMAR = _KEYWORDS | {"true", "false", "null"}  # names the grammar fixes: no client values
 _FOUND = r"(?P<found>'[^']{1,3}'|<[A-Z]+>|Name|Int|Float|String|BlockString|Comment)(?: '.*')?"
 _UNEXPECTED = re.compile(rf"Unexpected {_FOUND}\.", re.DOTALL)
 _EXPECTED = re.compile(rf"Expected (?P<expected>'[^']{{1,12}}'|[A-Za-z<>]+), found {_FOUND}\.", re.DOTALL)
@@ -58,7 +59,7 @@ def client_words(source: str, schema_names: frozenset[str]) -> frozenset[str]:
     try:
         token = lexer.advance()
         while token.kind is not TokenKind.EOF:
-            if token.value and token.value not in schema_names:
+            if token.value and token.value not in schema_names and token.value not in _GRAMMAR:
                 words.add(token.value)
             token = lexer.advance()
     except GraphQLSyntaxError:

@@ -93,7 +93,7 @@ class GraphQLQuery:
     operation: OperationDefinitionNode = field(repr=False)
     operation_type: str
     root_fields: tuple[str, ...]  # schema root field names or `introspection`, sorted, no repeats
-    variables: Mapping[str, Any] | None = field(repr=False)
+    variables: Mapping[str, Any] = field(repr=False)  # coerced to their definitions' types
 
     @property
     def fragments(self) -> dict[str, FragmentDefinitionNode]:
@@ -140,13 +140,13 @@ def check_request(
     problems = _validation_problems(contract, document, source)
     if problems:
         return None, problems
-    problems = _variable_problems(contract, operation, variables or {})
+    coerced, problems = _coerced_variables(contract, operation, variables or {})
     if problems:
         return None, problems
     operation_type = operation.operation.value
     labels = (contract.root_label(operation_type, f.name.value) for f in _root_fields(operation, fragments))
     roots = tuple(sorted({label for label in labels if label is not None}))
-    return GraphQLQuery(contract, document, operation, operation_type, roots, variables), []
+    return GraphQLQuery(contract, document, operation, operation_type, roots, coerced), []
 
 
 def _problem(kind: str, message: str, error: GraphQLError, pointer: str = "/query") -> GraphQLProblem:
@@ -273,14 +273,14 @@ def _validation_problems(
     return problems[:MAX_ERRORS]
 
 
-def _variable_problems(
+def _coerced_variables(
     contract: GraphQLContract, operation: OperationDefinitionNode, variables: dict[str, Any]
-) -> list[GraphQLProblem]:
+) -> tuple[dict[str, Any], list[GraphQLProblem]]:
     """Variables coerced to their definitions' types; each failure told by the variable's type."""
     definitions = operation.variable_definitions or ()
     coerced = get_variable_values(contract.schema, definitions, variables, max_errors=MAX_ERRORS)
     if not isinstance(coerced, list):
-        return []
+        return coerced, []
     types = {id(d): print_ast(d.type) for d in definitions}
     problems = []
     for error in coerced:
@@ -293,7 +293,7 @@ def _variable_problems(
         else:
             message = f"A variable of type '{declared}' got a value that does not fit it (value not shown)."
         problems.append(_problem("graphql-variables", message, error, "/variables"))
-    return problems
+    return {}, problems
 
 
 def summary(problems: Sequence[GraphQLProblem]) -> str:
