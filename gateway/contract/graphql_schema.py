@@ -65,8 +65,6 @@ def load_graphql_schema(spec_dir: Path, file_name: object, pointer: str) -> Grap
     problems = validate_schema(schema)
     if problems:
         raise ContractError(f"the GraphQL schema {path} named at {pointer} is invalid: {problems[0].message}")
-    if schema.query_type is None:
-        raise ContractError(f"the GraphQL schema {path} named at {pointer} has no query type")
     roots = {
         kind: frozenset(root.fields)
         for kind, root in zip(
