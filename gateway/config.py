@@ -144,7 +144,7 @@ class LimitsConfig:
     client_idle_timeout: float = 30.0  # seconds a client may pause while sending a body
     header_timeout: float = 10.0  # seconds a client has to send its request line and headers
     max_client_connections: int = 1024  # open client connections; requests on more get 503
-    graphql_max_depth: int = 15  # fields nested in a GraphQL operation (the introspection query: 13)
+    graphql_max_depth: int = 15  # fields nested under a GraphQL operation's root fields (not introspection)
     graphql_max_root_fields: int = 32  # root field selections of one GraphQL operation
 
 

@@ -44,7 +44,7 @@ from gateway.contract.graphql_messages import (
     names_message,
     syntax_message,
 )
-from gateway.contract.graphql_schema import GraphQLContract
+from gateway.contract.graphql_schema import INTROSPECTION_FIELDS, GraphQLContract
 from gateway.contract.violations import Violation
 
 MAX_ERRORS = 20  # validation stops after this many errors
@@ -71,16 +71,17 @@ class GraphQLProblem:
         return error
 
     def violation(self) -> Violation:
-        return Violation("body", self.pointer, self.kind, _EXPECTED[self.kind], "not", self.message)
+        expected, found = _KINDS[self.kind]
+        return Violation("body", self.pointer, self.kind, expected, found, self.message)
 
 
-_EXPECTED = {
-    "graphql-syntax": "a GraphQL document",
-    "graphql-validation": "a document valid against the GraphQL schema",
-    "graphql-limit": "a document within the gateway's GraphQL limits",
-    "graphql-operation": "an operation of the document to execute",
-    "graphql-variables": "variables fitting the operation's definitions",
-    "graphql-request": "a GraphQL request: query string, variables object",
+_KINDS = {  # each kind's expected and found, as a violation tells them
+    "graphql-syntax": ("a GraphQL document", "a syntax error"),
+    "graphql-validation": ("a document valid against the GraphQL schema", "a rule broken"),
+    "graphql-limit": ("a document within the gateway's GraphQL limits", "a limit exceeded"),
+    "graphql-operation": ("one operation of the document selected", "none selected"),
+    "graphql-variables": ("variables fitting the operation's definitions", "a variable that does not"),
+    "graphql-request": ("a GraphQL request: query string, variables object", "another shape"),
 }
 
 
@@ -182,13 +183,25 @@ def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
 def _limit_problems(
     operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode], limits: GraphQLLimits
 ) -> list[GraphQLProblem]:
+    """Too deep, or too many root fields. Introspection fields do not count for depth: the standard
+    introspection query is 15 deep and clients' versions of it differ; the schema bounds it, and
+    the specification rules' MaxIntrospectionDepthRule refuses its abuse."""
     problems = []
-    if _depth(operation.selection_set, fragments, limits.max_depth + 1, set()) > limits.max_depth:
-        message = f"The operation selects fields nested deeper than {limits.max_depth} levels."
+    roots = _root_fields(operation, fragments)
+    budget = limits.max_depth
+    depth = max(
+        (
+            1 + _depth(f.selection_set, fragments, budget, set())
+            for f in roots
+            if f.name.value not in INTROSPECTION_FIELDS
+        ),
+        default=0,
+    )
+    if depth > budget:
+        message = f"The operation selects fields nested deeper than {budget} levels."
         problems.append(GraphQLProblem("/query", "graphql-limit", message, _location(operation)))
-    count = sum(1 for _ in _root_fields(operation, fragments))
-    if count > limits.max_root_fields:
-        message = f"The operation selects {count} root fields, more than {limits.max_root_fields}."
+    if len(roots) > limits.max_root_fields:
+        message = f"The operation selects {len(roots)} root fields, more than {limits.max_root_fields}."
         problems.append(GraphQLProblem("/query", "graphql-limit", message, _location(operation)))
     return problems
 

@@ -337,7 +337,7 @@ def test_graphql_limits_are_read_and_checked() -> None:
     defaults = parse_config(MINIMAL, env).limits
     assert (defaults.graphql_max_depth, defaults.graphql_max_root_fields) == (15, 32)
     for bad in ({"graphql_max_depth": 0}, {"graphql_max_root_fields": True}, {"graphql_max_depth": "deep"}):
-        with pytest.raises(ConfigError, match="limits.graphql_max"):
+        with pytest.raises(ConfigError, match=r"limits\.graphql_max"):
             parse_config({**MINIMAL, "limits": bad}, env)
 
 

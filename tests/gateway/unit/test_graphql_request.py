@@ -88,6 +88,13 @@ def test_introspection_passes_and_is_its_own_root_field(schema: GraphQLContract)
         assert checked is not None and checked.root_fields == ("introspection",)
     mixed, _ = _check(schema, "{ __typename model { id } }")
     assert mixed is not None and mixed.root_fields == ("introspection", "model")
+    # the introspection query (15 deep) is bounded by the schema, not by the depth limit ...
+    full = {"query": get_introspection_query(descriptions=True)}
+    assert check_request(schema, full, GraphQLLimits(max_depth=3, max_root_fields=1))[0] is not None
+    # ... and its abuse by the specification's introspection depth rule
+    abuse = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }"
+    (refused,) = _problems(schema, abuse)
+    assert refused.message == "Maximum introspection depth exceeded"
 
 
 def test_operation_name_selects_an_operation(schema: GraphQLContract) -> None:
