@@ -16,7 +16,7 @@ from gateway.contract.graphql_request import (
     GraphQLProblem,
     GraphQLQuery,
     check_request,
-    summary,
+    graphql_detail,
 )
 from gateway.contract.graphql_response import data_violations
 from gateway.contract.graphql_schema import GraphQLContract
@@ -46,8 +46,8 @@ __all__ = [
     "Violation",
     "check_request",
     "data_violations",
+    "graphql_detail",
     "json_pointer",
     "media_kind",
     "read_spec",
-    "summary",
 ]

@@ -103,6 +103,8 @@ class GraphQLQuery:
 
 @dataclass(frozen=True, slots=True)
 class GraphQLLimits:
+    """The bounds a GraphQL operation must keep (the config's `limits.graphql_*`)."""
+
     max_depth: int
     max_root_fields: int
 
@@ -131,9 +133,9 @@ def check_request(
         return None, [
             GraphQLProblem("/query", "graphql-limit", "The document is nested too deeply to parse.")
         ]
-    operation, problem = _select(document, operation_name)
-    if operation is None:
-        return None, [problem] if problem else []
+    operation = _select(document, operation_name)
+    if isinstance(operation, GraphQLProblem):
+        return None, [operation]
     fragments = _fragments(document)
     problems = _limit_problems(operation, fragments, limits)
     if problems:
@@ -155,25 +157,24 @@ def _problem(kind: str, message: str, error: GraphQLError, pointer: str = "/quer
     return GraphQLProblem(pointer, kind, message, locations)
 
 
-def _select(
-    document: DocumentNode, operation_name: str | None
-) -> tuple[OperationDefinitionNode | None, GraphQLProblem | None]:
-    """The operation `operationName` selects (the only one when it is null)."""
+def _select(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | GraphQLProblem:
+    """The operation `operationName` selects (the only one when it is null), or why there is none."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is None:
         if len(operations) == 1:
-            return operations[0], None
+            return operations[0]
         message = (
             "The document defines no operation."
             if not operations
             else f"operationName is required: the document defines {len(operations)} operations."
         )
-        return None, GraphQLProblem("/operationName", "graphql-operation", message)
+        return GraphQLProblem("/operationName", "graphql-operation", message)
     for operation in operations:
         if operation.name is not None and operation.name.value == operation_name:
-            return operation, None
-    message = "operationName names no operation of the document."
-    return None, GraphQLProblem("/operationName", "graphql-operation", message)
+            return operation
+    return GraphQLProblem(
+        "/operationName", "graphql-operation", "operationName names no operation of the document."
+    )
 
 
 def _fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
@@ -309,7 +310,7 @@ def _coerced_variables(
     return {}, problems
 
 
-def summary(problems: Sequence[GraphQLProblem]) -> str:
+def graphql_detail(problems: Sequence[GraphQLProblem]) -> str:
     """The problem's detail: how many errors, and the first one."""
     first = problems[0].message
     return first if len(problems) == 1 else f"{first} (and {len(problems) - 1} more)"

@@ -25,7 +25,7 @@ from gateway.contract import (
     MediaTypeSpec,
     Violation,
     check_request,
-    summary,
+    graphql_detail,
 )
 from gateway.contract.violations import header_excerpt
 from gateway.pipeline.accounting import Accounting
@@ -136,7 +136,12 @@ class RequestCheck:
             violations += [p.violation() for p in problems]
             errors = [p.as_error() for p in problems]
             self._settle(
-                route, exchange, violations, ProblemKind.INVALID_GRAPHQL, summary(problems), errors=errors
+                route,
+                exchange,
+                violations,
+                ProblemKind.INVALID_GRAPHQL,
+                graphql_detail(problems),
+                errors=errors,
             )
         elif query is not None:
             self.accounting.graphql_fields(exchange, query)

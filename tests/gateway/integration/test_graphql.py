@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
+from graphql import get_introspection_query
 
 from gateway.config import DirectionPolicy
 from gateway.server import RunningGateway
@@ -130,12 +131,15 @@ async def test_root_fields_are_counted_in_metrics_and_named_in_the_access_line(
     assert "graphql_fields" not in access[5]
 
 
-async def test_introspection_is_forwarded(gateway, upstream, http) -> None:
+async def test_introspection_is_forwarded_as_introspection(gateway, upstream, http) -> None:
     upstream.reply_body = b'{"data": {"__schema": {"queryType": {"name": "Query"}}}}'
-    status, headers, body = await _post(http, gateway, graphql_body("{ __schema { queryType { name } } }"))
+    with captured_log() as log:
+        status, headers, body = await _post(http, gateway, graphql_body(get_introspection_query()))
     assert status == 200 and body == upstream.reply_body
     assert "X-Gateway-Contract-Violations" not in headers
     assert len(upstream.seen) == 1
+    (access,) = [line for line in log.getvalue().splitlines() if '"mlops_gateway.access"' in line]
+    assert orjson.loads(access)["graphql_fields"] == ["introspection"]
 
 
 async def test_a_wrongly_typed_answer_is_reported_and_relayed(gateway, upstream, http) -> None:
