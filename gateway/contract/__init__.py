@@ -12,10 +12,10 @@ against the query's selection).
 from gateway.contract.compiled import Contract
 from gateway.contract.errors import ContractError
 from gateway.contract.graphql_request import (
+    GraphQLChecker,
     GraphQLLimits,
     GraphQLProblem,
     GraphQLQuery,
-    check_request,
     graphql_detail,
 )
 from gateway.contract.graphql_response import data_violations
@@ -32,6 +32,7 @@ __all__ = [
     "BodyKind",
     "Contract",
     "ContractError",
+    "GraphQLChecker",
     "GraphQLContract",
     "GraphQLLimits",
     "GraphQLProblem",
@@ -44,7 +45,6 @@ __all__ = [
     "PathNotFound",
     "SchemaValidator",
     "Violation",
-    "check_request",
     "data_violations",
     "graphql_detail",
     "json_pointer",

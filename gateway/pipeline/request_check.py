@@ -20,11 +20,11 @@ from aiohttp import web
 from gateway.config import LimitsConfig, Policy
 from gateway.contract import (
     BodyKind,
+    GraphQLChecker,
     GraphQLContract,
     GraphQLLimits,
     MediaTypeSpec,
     Violation,
-    check_request,
     graphql_detail,
 )
 from gateway.contract.violations import header_excerpt
@@ -43,7 +43,7 @@ class RequestCheck:
     def __init__(self, limits: LimitsConfig, accounting: Accounting) -> None:
         self.limits = limits
         self.accounting = accounting
-        self.graphql_limits = GraphQLLimits(limits.graphql_max_depth, limits.graphql_max_root_fields)
+        self.graphql = GraphQLChecker(GraphQLLimits(limits.graphql_max_depth, limits.graphql_max_root_fields))
 
     async def __call__(
         self, request: web.Request, route: Route, path_params: dict[str, str], exchange: Exchange
@@ -131,7 +131,7 @@ class RequestCheck:
         violations: list[Violation],
     ) -> None:
         """Check a GraphQL request: settle its problems, or count its root fields."""
-        query, problems = check_request(contract, body, self.graphql_limits)
+        query, problems = self.graphql.check(contract, body)
         if problems:
             violations += [p.violation() for p in problems]
             errors = [p.as_error() for p in problems]

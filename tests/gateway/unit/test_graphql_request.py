@@ -14,11 +14,13 @@ from graphql import get_introspection_query
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.contract import GraphQLContract, GraphQLLimits, GraphQLProblem, GraphQLQuery, check_request
+from gateway.contract import GraphQLChecker, GraphQLContract, GraphQLLimits, GraphQLProblem, GraphQLQuery
+from gateway.contract.graphql_request import CACHED_DOCUMENTS, MAX_CACHED_SOURCE
 from gateway.contract.graphql_schema import load_graphql_schema
 from tests.support.graphql import SDL
 
 LIMITS = GraphQLLimits(max_depth=15, max_root_fields=32)
+CHECKER = GraphQLChecker(LIMITS)
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +33,7 @@ def schema(tmp_path_factory: pytest.TempPathFactory) -> GraphQLContract:
 def _check(
     schema: GraphQLContract, query: str, variables: object = None, operation_name: object = None
 ) -> tuple[GraphQLQuery | None, list[GraphQLProblem]]:
-    return check_request(
-        schema, {"query": query, "variables": variables, "operationName": operation_name}, LIMITS
-    )
+    return CHECKER.check(schema, {"query": query, "variables": variables, "operationName": operation_name})
 
 
 def _problems(schema: GraphQLContract, query: str, **body: object) -> list[GraphQLProblem]:
@@ -90,7 +90,7 @@ def test_introspection_passes_and_is_its_own_root_field(schema: GraphQLContract)
     assert mixed is not None and mixed.root_fields == ("introspection", "model")
     # the introspection query (15 deep) is bounded by the schema, not by the depth limit ...
     full = {"query": get_introspection_query(descriptions=True)}
-    assert check_request(schema, full, GraphQLLimits(max_depth=3, max_root_fields=1))[0] is not None
+    assert GraphQLChecker(GraphQLLimits(max_depth=3, max_root_fields=1)).check(schema, full)[0] is not None
     # ... and its abuse by the specification's introspection depth rule
     abuse = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }"
     (refused,) = _problems(schema, abuse)
@@ -122,10 +122,9 @@ def test_variables_are_coerced_to_their_types_without_showing_values(schema: Gra
 
 
 def test_the_request_members_must_have_their_types(schema: GraphQLContract) -> None:
-    assert check_request(schema, {"query": 5}, LIMITS)[1][0].message == "query must be a string"
+    assert CHECKER.check(schema, {"query": 5})[1][0].message == "query must be a string"
     assert (
-        check_request(schema, {"query": "{ model { id } }", "variables": [1]}, LIMITS)[1][0].pointer
-        == "/variables"
+        CHECKER.check(schema, {"query": "{ model { id } }", "variables": [1]})[1][0].pointer == "/variables"
     )
 
 
@@ -143,8 +142,8 @@ def test_depth_and_root_fields_are_limited(schema: GraphQLContract) -> None:
         "The operation selects fields nested deeper than 15 levels.",
     )
     spread = "fragment F on model { owner { models { owner { id } } } } { model { ...F } }"  # 5 deep
-    assert check_request(schema, {"query": spread}, GraphQLLimits(5, 32))[0] is not None
-    assert check_request(schema, {"query": spread}, GraphQLLimits(4, 32))[1][0].kind == "graphql-limit"
+    assert GraphQLChecker(GraphQLLimits(5, 32)).check(schema, {"query": spread})[0] is not None
+    assert GraphQLChecker(GraphQLLimits(4, 32)).check(schema, {"query": spread})[1][0].kind == "graphql-limit"
     many = "{ " + " ".join(f"m{i}: model {{ id }}" for i in range(33)) + " }"
     (too_many,) = _problems(schema, many)
     assert too_many.message == "The operation selects 33 root fields, more than 32."
@@ -213,3 +212,24 @@ def test_no_generated_value_reaches_a_message(
     assert literal_text != "[]" and MARK not in literal_text and literal.strip('"') not in literal_text
     variables_text = _shown(schema, "query Q($n: Int!) { model(limit: $n) { id } }", {"n": value})
     assert MARK not in variables_text
+
+
+def test_recent_query_texts_are_parsed_and_validated_once(schema: GraphQLContract) -> None:
+    checker = GraphQLChecker(LIMITS)
+    text = "query Q($n: Int!) { model(limit: $n) { id } }"
+    first, _ = checker.check(schema, {"query": text, "variables": {"n": 1}})
+    again, _ = checker.check(schema, {"query": text, "variables": {"n": 2}})
+    assert first is not None and again is not None
+    assert again.document is first.document and again.variables == {"n": 2}
+    assert checker.check(schema, {"query": text, "variables": {"n": "x"}})[1][0].kind == "graphql-variables"
+    bad = "{ model { nosuch } }"
+    assert checker.check(schema, {"query": bad})[1] == checker.check(schema, {"query": bad})[1] != []
+    for i in range(CACHED_DOCUMENTS):  # the oldest text falls out
+        checker.check(schema, {"query": f"{{ m{i}: model {{ id }} }}"})
+    later, _ = checker.check(schema, {"query": text, "variables": {"n": 3}})
+    assert later is not None and later.document is not first.document
+    long_text = "{ model { id } }" + " " * MAX_CACHED_SOURCE
+    long_first, _ = checker.check(schema, {"query": long_text})
+    long_again, _ = checker.check(schema, {"query": long_text})
+    assert long_first is not None and long_again is not None
+    assert long_again.document is not long_first.document

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
-from gateway.contract import GraphQLContract, GraphQLLimits, GraphQLQuery, check_request, data_violations
+from gateway.contract import GraphQLChecker, GraphQLContract, GraphQLLimits, GraphQLQuery, data_violations
 from gateway.contract.graphql_schema import load_graphql_schema
 from tests.support.graphql import SDL
 
@@ -22,6 +22,7 @@ type cat implements named { name: String!, lives: Int! }
 union pet = dog | cat
 extend type Query { pets: [pet!]!, named: named }
 """
+CHECKER = GraphQLChecker(GraphQLLimits(15, 32))
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,9 @@ def schema(tmp_path_factory: pytest.TempPathFactory) -> GraphQLContract:
 
 
 def _query(schema: GraphQLContract, text: str, variables: dict[str, Any] | None = None) -> GraphQLQuery:
-    query, problems = check_request(schema, {"query": text, "variables": variables}, GraphQLLimits(15, 32))
+    query, problems = GraphQLChecker(GraphQLLimits(15, 32)).check(
+        schema, {"query": text, "variables": variables}
+    )
     assert query is not None, problems
     return query
 
