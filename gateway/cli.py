@@ -43,7 +43,7 @@ def _spec_check(spec: Path, config_path: Path | None) -> str:
         validate_spec(document)
     except Exception as exc:  # openapi-spec-validator's errors carry the reason
         raise ContractError(f"{spec} is not a valid OpenAPI document: {exc}") from exc
-    contract = Contract(document, digest)
+    contract = Contract(document, digest, spec.parent)
     summary = (
         f"{spec}: valid OpenAPI {document.get('openapi')}, {len(contract.operations)} operations compiled"
     )

@@ -155,6 +155,8 @@ class LimitsConfig:
     client_idle_timeout: float = 30.0  # seconds a client may pause while sending a body
     header_timeout: float = 10.0  # seconds a client has to send its request line and headers
     max_client_connections: int = 1024  # open client connections; requests on more get 503
+    graphql_max_depth: int = 15  # fields nested under a GraphQL operation's root fields (not introspection)
+    graphql_max_root_fields: int = 32  # root field selections of one GraphQL operation
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,6 +498,8 @@ def _limits(raw: Any, key: str) -> LimitsConfig:
             "client_idle_timeout",
             "header_timeout",
             "max_client_connections",
+            "graphql_max_depth",
+            "graphql_max_root_fields",
         },
     )
     d = LimitsConfig()
@@ -517,6 +521,15 @@ def _limits(raw: Any, key: str) -> LimitsConfig:
             f"{key}.max_client_connections",
             1,
             1_000_000,
+        ),
+        graphql_max_depth=_int(
+            data.get("graphql_max_depth", d.graphql_max_depth), f"{key}.graphql_max_depth", 1, 1000
+        ),
+        graphql_max_root_fields=_int(
+            data.get("graphql_max_root_fields", d.graphql_max_root_fields),
+            f"{key}.graphql_max_root_fields",
+            1,
+            10_000,
         ),
     )
 

@@ -3,8 +3,9 @@
 Labels are bounded: operation (a spec operationId or one of a few fixed words), method, status,
 team (from the config), upstream (from the config), source (`SOURCES`: who produced the answer, as
 Kong's `source` label), direction and violation kind, credential set (from the config), grant
-(`GRANTS`) and renewal outcome (`OUTCOMES`). Never raw paths, ids or tokens. Each gateway owns a
-registry, so tests and several apps in one process don't clash.
+(`GRANTS`) and renewal outcome (`OUTCOMES`), GraphQL operation type and root field (a root field
+of the operation's GraphQL schema, or `introspection`). Never raw paths, ids, tokens or client
+text. Each gateway owns a registry, so tests and several apps in one process don't clash.
 
 With several workers (`gateway.workers`) prometheus-client runs in multiprocess mode: the parent
 sets `PROMETHEUS_MULTIPROC_DIR` before `prometheus_client` is first imported, each worker's values
@@ -100,6 +101,13 @@ class GatewayMetrics:
             "Response body sizes sent to clients.",
             ["operation"],
             buckets=SIZE_BUCKETS,
+            registry=r,
+        )
+        self.graphql_fields = Counter(
+            "mlops_gateway_graphql_fields_total",
+            "Root fields of valid GraphQL requests, by operation, team, upstream, operation type "
+            "(query|mutation|subscription) and field (a root field of the schema, or introspection).",
+            ["operation", "team", "upstream", "operation_type", "field"],
             registry=r,
         )
         self.upstream_errors = Counter(

@@ -48,6 +48,7 @@ class ProblemKind(StrEnum):
     MALFORMED_JSON = ("malformed-json", "Request body is not valid JSON", 400)
     EMPTY_BODY = ("empty-body", "Request body is required", 400)
     INVALID_REQUEST = ("invalid-request", "Request does not match the contract", 400)
+    INVALID_GRAPHQL = ("invalid-graphql", "GraphQL request does not match the schema", 400)
     BODY_TOO_LARGE = ("body-too-large", "Request body exceeds the size limit", 413)
     REQUEST_TIMEOUT = ("request-timeout", "Request body arrived too slowly", 408)
     # the upstream

@@ -2,17 +2,21 @@
 
 It resolves OpenAPI-level `$ref`s (request bodies, responses, parameters) to the objects they
 name, compiles each JSON Schema against the shared component registry, and classifies each media
-type, so that request time needs no spec resolution at all.
+type, so that request time needs no spec resolution at all. An operation carrying
+`x-mlops-graphql-schema` also gets its GraphQL schema, compiled from the SDL file it names
+(relative to `base_dir`, the spec's directory; each file once).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 
 from gateway.contract.errors import ContractError
+from gateway.contract.graphql_schema import SCHEMA_EXTENSION, GraphQLContract, load_graphql_schema
 from gateway.contract.media_types import BodyKind, MediaTypeSpec, MediaTypeTable, media_kind
 from gateway.contract.model import Operation, ParameterSpec
 from gateway.contract.schema import SchemaValidator, schema_registry
@@ -21,9 +25,10 @@ from gateway.contract.violations import json_pointer
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def compile_operations(document: Mapping[str, Any]) -> Iterator[Operation]:
-    """Every operation of `document`, compiled; raises ContractError on an unusable spec."""
-    compiler = _Compiler(document)
+def compile_operations(document: Mapping[str, Any], base_dir: Path) -> Iterator[Operation]:
+    """Every operation of `document` (whose files are read from `base_dir`), compiled; raises
+    ContractError on an unusable spec."""
+    compiler = _Compiler(document, base_dir)
     default_security = document.get("security", [])
     for path, item in (document.get("paths") or {}).items():
         for method in _METHODS:
@@ -32,9 +37,19 @@ def compile_operations(document: Mapping[str, Any]) -> Iterator[Operation]:
 
 
 class _Compiler:
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    def __init__(self, document: Mapping[str, Any], base_dir: Path) -> None:
         self.document = document
+        self.base_dir = base_dir
         self.registry: jsonschema_rs.Registry = schema_registry(document)
+        self.graphql_schemas: dict[str, GraphQLContract] = {}
+
+    def graphql_schema(self, file_name: Any, pointer: str) -> GraphQLContract:
+        """The compiled SDL `file_name` names, compiled on its first mention."""
+        if isinstance(file_name, str) and file_name in self.graphql_schemas:
+            return self.graphql_schemas[file_name]
+        compiled = load_graphql_schema(self.base_dir, file_name, pointer)
+        self.graphql_schemas[compiled.file_name] = compiled
+        return compiled
 
     def resolve(self, node: Mapping[str, Any], pointer: str) -> tuple[Mapping[str, Any], str]:
         """Follow OpenAPI-level `$ref`s (not schema refs) to the object and its pointer."""
@@ -114,6 +129,9 @@ class _Compiler:
             response, response_pointer = self.resolve(raw, f"{op_pointer}/responses/{status}")
             responses[str(status).upper()] = self.media_table(response.get("content", {}), response_pointer)
         requirements = spec.get("security", default_security)
+        graphql = None
+        if SCHEMA_EXTENSION in spec:
+            graphql = self.graphql_schema(spec[SCHEMA_EXTENSION], f"{op_pointer}/{SCHEMA_EXTENSION}")
         return Operation(
             operation_id=operation_id,
             method=method.upper(),
@@ -126,4 +144,5 @@ class _Compiler:
             request_media=request_media,
             responses=responses,
             spec=spec,
+            graphql=graphql,
         )

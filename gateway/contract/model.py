@@ -1,7 +1,8 @@
 """The compiled form of a spec operation: what the hot path needs and nothing it must look up.
 
 An `Operation` holds its parameters (with the scalar type used to coerce their strings), its
-request media types and its responses by status, every schema already compiled.
+request media types and its responses by status, every schema already compiled, and for a
+GraphQL operation its compiled GraphQL schema.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from gateway.contract.graphql_schema import GraphQLContract
 from gateway.contract.media_types import MediaTypeTable
 from gateway.contract.schema import SchemaValidator
 from gateway.contract.violations import Violation
@@ -75,6 +77,7 @@ class Operation:
     request_media: MediaTypeTable
     responses: Mapping[str, MediaTypeTable]
     spec: Mapping[str, Any] = field(repr=False)
+    graphql: GraphQLContract | None = None  # `x-mlops-graphql-schema`: the body is a GraphQL request
 
     def path_for(self, path_params: Mapping[str, str]) -> str:
         """The canonical path of this operation with its (decoded) path parameters filled in:

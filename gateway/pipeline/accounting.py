@@ -2,20 +2,23 @@
 in the drift report and the metrics, and one JSON access-log line.
 
 Violations are recorded by the checking stages as they are found (`record_violations`); the rest
-once the answer is settled (`finish`). Only bounded labels and fields the gateway chooses are
-written: never headers or bodies. A violating exchange logs one line per direction with the
-count and at most `LOGGED_VIOLATIONS` folded pointers and kinds, so no value (not even a key of a
-free-form object) reaches the log and the line stays small whatever the body holds.
+once the answer is settled (`finish`); a valid GraphQL request's root fields when it is checked
+(`graphql_fields`: counted, and named in the access line). Only bounded labels and fields the
+gateway chooses are written: never headers or bodies. A violating exchange logs one line per
+direction with the count and at most `LOGGED_VIOLATIONS` folded pointers and kinds, so no value
+(not even a key of a free-form object) reaches the log and the line stays small whatever the body
+holds.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiohttp import web
 
-from gateway.contract import Violation
+from gateway.contract import GraphQLQuery, Violation
 from gateway.drift import DriftReport
 from gateway.metrics import UNMATCHED, GatewayMetrics, method_label
 from gateway.pipeline.exchange import Exchange
@@ -62,6 +65,13 @@ class Accounting:
             },
         )
 
+    def graphql_fields(self, exchange: Exchange, query: GraphQLQuery) -> None:
+        """Count each root field of a valid GraphQL request once (schema names, never client text)."""
+        exchange.graphql = query
+        labels = (exchange.operation, exchange.team, exchange.upstream, query.operation_type)
+        for name in query.root_fields:
+            self.metrics.graphql_fields.labels(*labels, name).inc()
+
     def unvalidated(self, exchange: Exchange, reason: str) -> None:
         """A response passed through unchecked (`too_large`, `not_json`, `policy_off`)."""
         self.metrics.unvalidated.labels(exchange.operation, reason).inc()
@@ -100,5 +110,16 @@ class Accounting:
                 "duration_ms": round(elapsed * 1000, 3),
                 "request_violations": exchange.request_violations,
                 "response_violations": exchange.response_violations,
+                **_graphql_record(exchange),
             },
         )
+
+
+def _graphql_record(exchange: Exchange) -> dict[str, Any]:
+    """What the access line says of a valid GraphQL request: its operation type and root fields."""
+    if exchange.graphql is None:
+        return {}
+    return {
+        "graphql_operation_type": exchange.graphql.operation_type,
+        "graphql_fields": list(exchange.graphql.root_fields),
+    }

@@ -7,6 +7,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
+from gateway.contract import GraphQLQuery
 from gateway.metrics import UNMATCHED
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -40,3 +41,4 @@ class Exchange:
     client_gone: bool = False  # the client disconnected or stopped reading: answered 499
     source: str = "gateway"  # `upstream` once the upstream's answer is what the client gets
     undocumented: tuple[str, str] | None = None  # (method, path shape) of a forwarded unlisted call
+    graphql: GraphQLQuery | None = None  # a GraphQL operation's valid request: its answer is checked by it

@@ -5,6 +5,9 @@ JSON bodies are read whole (size-limited), parsed and validated. Multipart uploa
 fields before the file part read and validated, then the whole body streams on, file included.
 Other bodies (octet-stream uploads) stream unread. `enforce` refuses a violating request with
 400/415 problem+json; `report` records the violations and forwards the request anyway.
+A GraphQL operation's body, once it fits its JSON Schema, is checked as a GraphQL request too
+(`gateway.contract.graphql_request`): `enforce` refuses a bad one with 400 invalid-graphql, which
+lists value-free GraphQL-style `errors`; a valid one has its root fields counted.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ import orjson
 from aiohttp import web
 
 from gateway.config import LimitsConfig, Policy
-from gateway.contract import BodyKind, MediaTypeSpec, Violation
+from gateway.contract import (
+    BodyKind,
+    GraphQLChecker,
+    GraphQLContract,
+    GraphQLLimits,
+    MediaTypeSpec,
+    Violation,
+    graphql_detail,
+)
 from gateway.contract.violations import header_excerpt
 from gateway.pipeline.accounting import Accounting
 from gateway.pipeline.client_body import read_body, stream_body
@@ -32,6 +43,7 @@ class RequestCheck:
     def __init__(self, limits: LimitsConfig, accounting: Accounting) -> None:
         self.limits = limits
         self.accounting = accounting
+        self.graphql = GraphQLChecker(GraphQLLimits(limits.graphql_max_depth, limits.graphql_max_root_fields))
 
     async def __call__(
         self, request: web.Request, route: Route, path_params: dict[str, str], exchange: Exchange
@@ -67,7 +79,10 @@ class RequestCheck:
                     violations.append(malformed)
                     self._settle(route, exchange, violations, ProblemKind.MALFORMED_JSON, detail)
                 else:
-                    violations += media.validator.violations(parsed, "body")
+                    found = media.validator.violations(parsed, "body")
+                    violations += found
+                    if op.graphql is not None and not found:
+                        self._graphql(route, exchange, op.graphql, parsed, violations)
             self._settle(route, exchange, violations)
             exchange.request_bytes = len(raw)
             return raw
@@ -107,6 +122,30 @@ class RequestCheck:
             found = [_sent_after(v, prefix.files[0]) if v.kind == "required" else v for v in found]
         return prefix.consumed, found
 
+    def _graphql(
+        self,
+        route: Route,
+        exchange: Exchange,
+        contract: GraphQLContract,
+        body: Any,
+        violations: list[Violation],
+    ) -> None:
+        """Check a GraphQL request: settle its problems, or count its root fields."""
+        query, problems = self.graphql.check(contract, body)
+        if problems:
+            violations += [p.violation() for p in problems]
+            errors = [p.as_error() for p in problems]
+            self._settle(
+                route,
+                exchange,
+                violations,
+                ProblemKind.INVALID_GRAPHQL,
+                graphql_detail(problems),
+                errors=errors,
+            )
+        elif query is not None:
+            self.accounting.graphql_fields(exchange, query)
+
     def _settle(
         self,
         route: Route,
@@ -114,6 +153,7 @@ class RequestCheck:
         violations: list[Violation],
         kind: ProblemKind = ProblemKind.INVALID_REQUEST,
         detail: str | None = None,
+        **extra: Any,
     ) -> None:
         """Enforce: refuse the request. Report: count and log, then forward it anyway."""
         if not violations:
@@ -126,6 +166,7 @@ class RequestCheck:
                 detail or f"the request breaks the contract of {op_id} in {len(violations)} place(s)",
                 violations=[v.as_dict() for v in violations],
                 operation=op_id,
+                **extra,
             )
         exchange.request_violations += len(violations)
         violations.clear()

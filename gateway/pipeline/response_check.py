@@ -4,6 +4,8 @@ by the route's response policy and the size limit, then the answer to the client
 Sized answers up to `max_response_bytes` are read in one piece, checked and sent whole; larger or
 unsized ones are streamed on as they arrive (and counted as unvalidated). `enforce` turns a
 violating answer into 502 invalid-response; `report` passes it on with the violations header.
+The answer to a valid GraphQL request also has its `data` checked against the types of the
+query's selection (`gateway.contract.graphql_response`), its violations settled like any other.
 
 While streaming, reading the upstream and writing to the client fail apart: an upstream read
 raises `UpstreamError`; a client that is gone, or that accepts nothing for `client_idle_timeout`,
@@ -20,7 +22,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from gateway.config import LimitsConfig, Policy, ValidationConfig
-from gateway.contract import BodyKind, MediaTypeSpec, Operation, Violation
+from gateway.contract import BodyKind, MediaTypeSpec, Operation, Violation, data_violations
 from gateway.pipeline.accounting import Accounting
 from gateway.pipeline.exchange import REQUEST_ID_HEADER, VIOLATIONS_HEADER, Exchange
 from gateway.pipeline.routes import Route
@@ -64,6 +66,8 @@ class ResponseCheck:
                     )
                 else:
                     violations += media.validator.violations(parsed, "response")
+                    if exchange.graphql is not None:
+                        violations += data_violations(exchange.graphql, parsed)
                 if not violations:
                     return web.Response(body=body, status=upstream.status, headers=headers)
         elif not violations:

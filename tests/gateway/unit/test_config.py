@@ -341,6 +341,19 @@ def test_header_timeout_and_connection_cap_are_read_and_checked() -> None:
             parse_config({**MINIMAL, "limits": bad}, env)
 
 
+def test_graphql_limits_are_read_and_checked() -> None:
+    env = {"TEAM_KEY": "k" * 20}
+    limits = parse_config(
+        {**MINIMAL, "limits": {"graphql_max_depth": 8, "graphql_max_root_fields": "4"}}, env
+    ).limits
+    assert (limits.graphql_max_depth, limits.graphql_max_root_fields) == (8, 4)
+    defaults = parse_config(MINIMAL, env).limits
+    assert (defaults.graphql_max_depth, defaults.graphql_max_root_fields) == (15, 32)
+    for bad in ({"graphql_max_depth": 0}, {"graphql_max_root_fields": True}, {"graphql_max_depth": "deep"}):
+        with pytest.raises(ConfigError, match=r"limits\.graphql_max"):
+            parse_config({**MINIMAL, "limits": bad}, env)
+
+
 def test_example_config_names_a_team_credential_set() -> None:
     config = load_config(EXAMPLE, environ=EXAMPLE_ENV)
     assert (
