@@ -36,7 +36,8 @@ from sandbox.faults.middleware import accept_invalid_hook, fault_middleware, sta
 from sandbox.keycloak.http import add_token_routes
 from sandbox.keycloak.realm import TokenRealm
 from sandbox.mlops import deployments, features, inference, models, pipelines, users, workspaces
-from sandbox.openlayer import evaluate
+from sandbox.openlayer import evaluate, results, tasks
+from sandbox.openlayer import pipelines as openlayer_pipelines
 
 HANDLER_MODULES = (
     users,
@@ -47,6 +48,9 @@ HANDLER_MODULES = (
     inference,
     features,
     evaluate,
+    results,
+    tasks,
+    openlayer_pipelines,
     assays_v1,
     assays_v2,
 )
