@@ -16,11 +16,14 @@ from sandbox.core.openlayer_records import (
 from sandbox.core.openlayer_store import OpenlayerStore
 
 APP = "https://app.openlayer.com"
+LATEST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()  # evaluate takes any int64
 
 
 def iso(seconds: float) -> str:
-    """An RFC 3339 UTC time with milliseconds, as Openlayer writes them."""
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """An RFC 3339 UTC time with milliseconds, as Openlayer writes them; times past the last one
+    a datetime holds (a data window may end in year 10^11) are written as that one."""
+    moment = datetime.fromtimestamp(min(max(seconds, 0), LATEST), UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def test_json(test: OpenlayerTest, created: float) -> dict[str, Any]:
