@@ -47,6 +47,9 @@ class OpenlayerStore:
             self.pipelines[pipeline.id] = pipeline
             self.rows[pipeline.id] = OrderedDict()
         for test in tests:
+            unknown = set(test.pipeline_ids) - set(self.pipelines)
+            if unknown:
+                raise ValueError(f"test {test.id} applies to unknown pipelines {sorted(unknown)}")
             self.tests[test.id] = test
 
     def test(self, test_id: str) -> OpenlayerTest:
