@@ -36,8 +36,7 @@ from sandbox.faults.middleware import accept_invalid_hook, fault_middleware, sta
 from sandbox.keycloak.http import add_token_routes
 from sandbox.keycloak.realm import TokenRealm
 from sandbox.mlops import deployments, features, inference, models, pipelines, users, workspaces
-from sandbox.openlayer import evaluate, results, tasks
-from sandbox.openlayer import pipelines as openlayer_pipelines
+from sandbox.openlayer import evaluate, inference_pipelines, results, tasks
 
 HANDLER_MODULES = (
     users,
@@ -50,7 +49,7 @@ HANDLER_MODULES = (
     evaluate,
     results,
     tasks,
-    openlayer_pipelines,
+    inference_pipelines,
     assays_v1,
     assays_v2,
 )
