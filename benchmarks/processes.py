@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from gateway.demo import OPENLAYER_PATHS
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_KEY = "benchmark-team-key-0123456789"
 
@@ -90,7 +92,7 @@ def gateway(
                 "paths": ["/v1/api/", "/v2/api/"],
                 "auth": {"mode": "static", "token": "benchmark-upstream-token"},
             },
-            {"name": "openlayer", "base_url": upstream_url, "paths": ["/v1/tests/"]},
+            {"name": "openlayer", "base_url": upstream_url, "paths": list(OPENLAYER_PATHS)},
         ],
         "teams": [{"name": "bench", "keys": [BENCH_KEY]}],
         "validation": validation,

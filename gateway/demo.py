@@ -11,6 +11,8 @@ from gateway.server import start_gateway
 from sandbox import SandboxServer, SandboxSettings, start_sandbox
 
 DEMO_TEAM_KEY = "demo-team-key-0123456789abcdef"
+#: The path prefixes of the spec's Openlayer operations: tests, inference pipelines, background tasks.
+OPENLAYER_PATHS = ("/v1/tests/", "/v1/inference-pipelines/", "/v1/background-tasks/")
 
 
 def sandbox_upstreams(sandbox: SandboxServer) -> tuple[UpstreamConfig, UpstreamConfig]:
@@ -27,7 +29,7 @@ def sandbox_upstreams(sandbox: SandboxServer) -> tuple[UpstreamConfig, UpstreamC
     openlayer_key = UpstreamAuth(AuthMode.STATIC, settings.openlayer_api_keys[0])
     return (
         UpstreamConfig("wallaroo", sandbox.url, ("/v1/api/", "/v2/api/"), auth=login),
-        UpstreamConfig("openlayer", sandbox.url, ("/v1/tests/",), auth=openlayer_key),
+        UpstreamConfig("openlayer", sandbox.url, OPENLAYER_PATHS, auth=openlayer_key),
     )
 
 

@@ -36,7 +36,7 @@ from sandbox.faults.middleware import accept_invalid_hook, fault_middleware, sta
 from sandbox.keycloak.http import add_token_routes
 from sandbox.keycloak.realm import TokenRealm
 from sandbox.mlops import deployments, features, inference, models, pipelines, users, workspaces
-from sandbox.openlayer import evaluate
+from sandbox.openlayer import evaluate, inference_pipelines, results, tasks
 
 HANDLER_MODULES = (
     users,
@@ -47,6 +47,9 @@ HANDLER_MODULES = (
     inference,
     features,
     evaluate,
+    results,
+    tasks,
+    inference_pipelines,
     assays_v1,
     assays_v2,
 )

@@ -153,23 +153,6 @@ class Deployment:
 
 
 @dataclass(frozen=True, slots=True)
-class OpenlayerTest:
-    id: str
-    name: str
-    pipeline_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class EvaluationTask:
-    id: str
-    test_id: str
-    pipeline_id: str
-    start: int
-    end: int
-    overwrite: bool
-
-
-@dataclass(frozen=True, slots=True)
 class InferenceRecord:
     """One logged inference: UTC time (ms precision), model identity, inputs and outputs."""
 

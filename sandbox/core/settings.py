@@ -22,7 +22,9 @@ class SandboxSettings:
 
     `storage_dir` None means a fresh temporary directory, removed when the app shuts down.
     `clock` (seconds since the epoch) drives token expiry, timestamps and deployment start-up,
-    so tests can move time without sleeping. `fault` switches one contract fault on from the
+    so tests can move time without sleeping. An Openlayer evaluation completes
+    `evaluation_duration` seconds after it was queued; each inference pipeline keeps its newest
+    `openlayer_max_rows` streamed rows. `fault` switches one contract fault on from the
     start, limited to `fault_operations` (None: every operation), `fault_delay` seconds for
     slow_response (see `sandbox.core.fault_switch`); `admin_key` guards `/_sandbox/fault`.
     """
@@ -36,6 +38,8 @@ class SandboxSettings:
     admin_password: str = "sandbox-password"
     openlayer_api_keys: tuple[str, ...] = ("ol-sandbox-key",)
     deployment_start_delay: float = 1.0
+    evaluation_duration: float = 1.0
+    openlayer_max_rows: int = 10_000
     storage_dir: Path | None = None
     max_json_body_bytes: int = 32 * MIB
     max_upload_bytes: int = 4 * 1024 * MIB

@@ -1,5 +1,6 @@
 """The sandbox's in-memory state: users, workspaces, models, pipelines, deployments, inference
-history and Openlayer tests, with the look-ups and mutations the handlers need.
+history, with the look-ups and mutations the handlers need; the Openlayer stand-in's state is
+its own `OpenlayerStore` (`store.openlayer`), sharing the clock and the uuids.
 
 The store knows nothing about HTTP: an unknown id or name raises `UnknownEntity`, a taken name
 raises `DuplicateName`, and the error middleware turns those into 404 and 409 answers. Ids count
@@ -13,19 +14,21 @@ import itertools
 import os
 import random
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+from sandbox.core.lookups import DuplicateName as DuplicateName  # re-exported: the handlers' import
+from sandbox.core.lookups import UnknownEntity as UnknownEntity
+from sandbox.core.lookups import lookup as _lookup
+from sandbox.core.openlayer_store import OpenlayerStore
 from sandbox.core.records import (
     Deployment,
     DeploymentStatus,
-    EvaluationTask,
     InferenceRecord,
     Model,
     ModelVersion,
-    OpenlayerTest,
     Pipeline,
     PipelineVersion,
     Pod,
@@ -35,31 +38,6 @@ from sandbox.core.records import (
     Workspace,
 )
 from sandbox.keycloak.users import RealmUser
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class UnknownEntity(LookupError):
-    """No entity of that kind has that id or name."""
-
-    def __init__(self, kind: str, key: object) -> None:
-        super().__init__(f"{kind} {key!r} not found")
-
-
-class DuplicateName(ValueError):
-    """The name is already taken where it must be unique."""
-
-    def __init__(self, kind: str, name: str) -> None:
-        super().__init__(f"{kind} {name!r} already exists")
-
-
-def _lookup(table: Mapping[K, V], kind: str, key: K) -> V:
-    """``table[key]``, or UnknownEntity(kind, key)."""
-    try:
-        return table[key]
-    except KeyError:
-        raise UnknownEntity(kind, key) from None
 
 
 class Store:
@@ -77,8 +55,7 @@ class Store:
         self.models: dict[int, Model] = {}
         self.pipelines: dict[int, Pipeline] = {}
         self.deployments: dict[int, Deployment] = {}
-        self.openlayer_tests: dict[str, OpenlayerTest] = {}
-        self.evaluation_tasks: dict[str, EvaluationTask] = {}
+        self.openlayer = OpenlayerStore(clock, self.new_uuid)
 
     # ------------------------------------------------------------------ ids and time
 
@@ -334,21 +311,3 @@ class Store:
     def inference_history(self, pipeline_id: int) -> list[InferenceRecord]:
         """A pipeline's inference records, oldest first (the list itself: do not mutate)."""
         return self.pipeline(pipeline_id).inferences
-
-    # ------------------------------------------------------------------ Openlayer
-
-    def add_openlayer_test(self, test: OpenlayerTest) -> None:
-        self.openlayer_tests[test.id] = test
-
-    def openlayer_test(self, test_id: str) -> OpenlayerTest:
-        return _lookup(self.openlayer_tests, "test", test_id)
-
-    def queue_evaluations(
-        self, test: OpenlayerTest, pipeline_ids: Iterable[str], start: int, end: int, overwrite: bool
-    ) -> list[EvaluationTask]:
-        tasks = [
-            EvaluationTask(self.new_uuid(), test.id, pipeline_id, start, end, overwrite)
-            for pipeline_id in pipeline_ids
-        ]
-        self.evaluation_tasks.update((task.id, task) for task in tasks)
-        return tasks

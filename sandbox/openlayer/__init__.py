@@ -1,1 +1,2 @@
-"""Openlayer's API: queueing test evaluations for pipelines."""
+"""Openlayer's API: test evaluation and results, inference pipelines, their data stream and rows,
+and the background tasks evaluations queue."""

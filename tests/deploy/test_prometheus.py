@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from gateway.config import DirectionPolicy, UpstreamAuth, UpstreamConfig
-from gateway.demo import sandbox_upstreams
+from gateway.demo import OPENLAYER_PATHS, sandbox_upstreams
 from gateway.server import RunningGateway
 from sandbox import SandboxServer, start_sandbox
 from tests.deploy.monitoring import (
@@ -131,7 +131,7 @@ async def gateway_on_sandbox(tmp_path: Path) -> AsyncIterator[tuple[RunningGatew
     sandbox = await start_sandbox(sandbox_settings(tmp_path, access_token_lifetime=TOKEN_LIFETIME))
     wallaroo, _ = sandbox_upstreams(sandbox)
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: every Openlayer call fails
-    openlayer = UpstreamConfig("openlayer", closed, ("/v1/tests/",), auth=UpstreamAuth("static", "key"))
+    openlayer = UpstreamConfig("openlayer", closed, OPENLAYER_PATHS, auth=UpstreamAuth("static", "key"))
     config = gateway_config(sandbox.url, overrides={"assays_v2_get": DirectionPolicy(response="off")})
     config = dataclasses.replace(config, upstreams=(wallaroo, openlayer))
     try:

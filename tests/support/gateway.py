@@ -19,7 +19,7 @@ from gateway.config import (
     UpstreamConfig,
     ValidationConfig,
 )
-from gateway.demo import sandbox_upstreams
+from gateway.demo import OPENLAYER_PATHS, sandbox_upstreams
 from gateway.server import RunningGateway, start_gateway
 from sandbox import SandboxServer
 
@@ -56,7 +56,7 @@ def gateway_config(
             UpstreamConfig(
                 "openlayer",
                 openlayer_url or upstream_url,
-                ("/v1/tests/",),
+                OPENLAYER_PATHS,
                 timeouts,
                 auth=UpstreamAuth("static", OPENLAYER_KEY),
             ),

@@ -58,19 +58,22 @@ class SpecClient:
         self.operations_seen: set[str] = set()
 
     async def post(self, path: str, *, token: str | None = None, **kwargs: Any) -> Answer:
+        return await self.request("POST", path, token=token, **kwargs)
+
+    async def request(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> Answer:
         headers = dict(kwargs.pop("headers", {}))
         bearer = token if token is not None else self.token
         if bearer is not None:
             headers.setdefault("Authorization", f"Bearer {bearer}")
-        async with self.session.post(self.base_url + path, headers=headers, **kwargs) as response:
+        async with self.session.request(method, self.base_url + path, headers=headers, **kwargs) as response:
             raw = await response.read()
             status, response_headers = response.status, response.headers
         body = orjson.loads(raw) if raw else None
-        self.check(path, status, response_headers.get("Content-Type", ""), body)
+        self.check(method, path, status, response_headers.get("Content-Type", ""), body)
         return Answer(status, response_headers, body)
 
-    def check(self, path: str, status: int, content_type: str, body: Any) -> None:
-        operation, _ = self.contract.match("POST", urlsplit(path).path)
+    def check(self, method: str, path: str, status: int, content_type: str, body: Any) -> None:
+        operation, _ = self.contract.match(method, urlsplit(path).path)
         self.operations_seen.add(operation.operation_id)
         table = operation.response_media(status)
         assert table is not None, f"{operation.operation_id} does not document status {status}: {body}"

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import orjson
 
+from gateway.contract import Contract
 from sandbox.core.seed import HOUSEPRICE_PIPELINE, HOUSEPRICE_WORKSPACE, OPENLAYER_TESTS
 from tests.support.sandbox import Answer, SpecClient
 
@@ -237,6 +238,16 @@ async def _assays_v2(api: SpecClient) -> None:
     again = _ok(await api.post("/v2/api/assays/get/:id", json={"id": assay_id})).body
     assert again["active"] is False
     _ok(await api.post("/v2/api/assays/set_active", json={"assay_id": assay_id, "active": True}))
+
+
+def documented_operations(contract: Contract) -> set[str]:
+    """The operations the documents show (`x-mlops-source: documents`, the default): the ones the
+    tutorial walks through. The SDK-only operations have proofs of their own (tests/sdk/)."""
+    return {
+        op_id
+        for op_id, op in contract.operations.items()
+        if op.spec.get("x-mlops-source", "documents") == "documents"
+    }
 
 
 async def run_tutorial(api: SpecClient, openlayer: SpecClient) -> None:

@@ -26,6 +26,7 @@ WRITING = {
     "pipelines_infer",  # inference rows are logged, and assays read them
     "assays_create", "assays_set_active", "assays_v2_set_active",
     "openlayer_tests_evaluate",  # queues evaluation tasks
+    "openlayer_inference_pipelines_data_stream", "openlayer_inference_pipelines_rows_update",  # rows
 }  # fmt: skip
 
 

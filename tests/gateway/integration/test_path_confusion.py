@@ -34,13 +34,13 @@ class Stack:
     def __init__(self, background: BackgroundLoop, upstream: RecordingUpstream, gateway: RunningGateway):
         self.background, self.upstream, self.gateway = background, upstream, gateway
 
-    def send(self, target: str) -> tuple[int, dict[str, object], str | None]:
-        """POST `target` as raw bytes; the answer's status and body, and what the upstream saw."""
+    def send(self, target: str, method: str = "POST") -> tuple[int, dict[str, object], str | None]:
+        """Send `target` as raw bytes; the answer's status and body, and what the upstream saw."""
         request_id = f"path-{next(_ids)}"
         connection = http.client.HTTPConnection("127.0.0.1", self.gateway.port, timeout=10)
         try:
             connection.request(
-                "POST",
+                method,
                 target,
                 body=b"{}",
                 headers={
@@ -115,15 +115,15 @@ def test_the_upstream_gets_the_canonical_path_and_the_query_as_sent(stack: Stack
 
 
 _CONTRACT = Contract.load()
-_TEMPLATES = sorted({op.path_template for op in _CONTRACT.operations.values()})
+_ROUTES = sorted({(op.method, op.path_template) for op in _CONTRACT.operations.values()})
 _SAFE = "!$&'()*+,;=:@./%~-_"
 
 
 @st.composite
-def _client_paths(draw: st.DrawFn) -> str:
-    """A path as a client might send it: a contract template with odd parameter values, odd
-    encodings and odd segments, or plain junk."""
-    template = draw(st.sampled_from(_TEMPLATES))
+def _client_paths(draw: st.DrawFn) -> tuple[str, str]:
+    """A method and a path as a client might send them: a contract template with odd parameter
+    values, odd encodings and odd segments, or plain junk."""
+    method, template = draw(st.sampled_from(_ROUTES))
     segments = [""]
     for segment in template.split("/")[1:]:
         if segment.startswith("{"):
@@ -136,13 +136,13 @@ def _client_paths(draw: st.DrawFn) -> str:
     path = "/".join(segments)
     if draw(st.booleans()):
         path += "?" + quote(draw(st.text(max_size=8)), safe="=&%/")
-    return path
+    return method, path
 
 
-def _operation(path: str) -> object:
+def _operation(method: str, path: str) -> object:
     """The operation and parameters a server decoding `path` would find (None: none)."""
     try:
-        return _CONTRACT.match("POST", unquote(path))
+        return _CONTRACT.match(method, unquote(path))
     except (PathNotFound, MethodNotAllowed):
         return None
 
@@ -159,9 +159,12 @@ def _canonical(path: str) -> str:
     derandomize=os.environ.get("CI") == "true",
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(target=_client_paths())
-def test_the_path_the_upstream_saw_is_the_path_that_was_validated(stack: Stack, target: str) -> None:
-    status, _, seen = stack.send(target)
+@given(request=_client_paths())
+def test_the_path_the_upstream_saw_is_the_path_that_was_validated(
+    stack: Stack, request: tuple[str, str]
+) -> None:
+    method, target = request
+    status, _, seen = stack.send(target, method)
     path, _, query = target.partition("?")
     if seen is None:
         assert status in (400, 404), (target, status)
@@ -170,5 +173,5 @@ def test_the_path_the_upstream_saw_is_the_path_that_was_validated(stack: Stack, 
     assert seen_query == query, target
     assert _canonical(seen_path) == seen_path, target
     # the upstream, decoding what it got, finds the operation and parameters that were validated
-    assert _operation(seen_path) is not None
-    assert _operation(seen_path) == _operation(path), target
+    assert _operation(method, seen_path) is not None
+    assert _operation(method, seen_path) == _operation(method, path), target

@@ -14,13 +14,12 @@ from gateway.config import (
     load_config,
     parse_config,
 )
+from gateway.contract import Contract
 from tests.support import ROOT
 
 EXAMPLE = ROOT / "deploy" / "gateway.example.yaml"
 MINIMAL = {
-    "upstreams": [
-        {"name": "w", "base_url": "http://127.0.0.1:9000", "paths": ["/v1/api/", "/v2/api/", "/v1/tests/"]}
-    ],
+    "upstreams": [{"name": "w", "base_url": "http://127.0.0.1:9000", "paths": ["/v1/", "/v2/api/"]}],
     "teams": [{"name": "t", "keys": ["${TEAM_KEY}"]}],
 }
 
@@ -148,7 +147,9 @@ def test_spec_check_accepts_the_spec_and_the_example_config(capsys, monkeypatch)
         monkeypatch.setenv(name, value)
     assert main(["spec-check", "--config", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
-    assert "37 operations compiled" in out and "37 operations routed to wallaroo, openlayer" in out
+    count = len(Contract.load().operations)
+    assert f"{count} operations compiled" in out
+    assert f"{count} operations routed to wallaroo, openlayer" in out
 
 
 def test_spec_check_fails_readably_on_a_broken_spec(tmp_path, capsys) -> None:
