@@ -58,6 +58,14 @@ DOCUMENTED_OPERATIONS = {
     "assays_v2_set_active": "/v2/api/assays/set_active",
     "openlayer_tests_evaluate": "/v1/tests/{testId}/evaluate",
 }
+#: Operations the documents do not show but the official SDKs call (`x-mlops-source: sdk ...`).
+SDK_OPERATIONS = {
+    "assays_get_assay_results": "/v1/api/assays/get_assay_results",
+    "assays_summarize": "/v1/api/assays/summarize",
+    "assays_v2_preview_baseline_binning": "/v2/api/assays/preview_baseline_binning",
+    "assays_v2_preview": "/v2/api/assays/preview",
+    "assays_v2_schedule": "/v2/api/assays/schedule",
+}
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +79,18 @@ def test_spec_describes_exactly_the_documented_operations(document: dict) -> Non
         for path, item in document["paths"].items()
         for method, op in item.items()
     }
-    assert {op: path for op, (path, _) in found.items()} == DOCUMENTED_OPERATIONS
+    assert {op: path for op, (path, _) in found.items()} == DOCUMENTED_OPERATIONS | SDK_OPERATIONS
     assert {method for _, method in found.values()} == {"post"}
+
+
+def test_operations_from_the_sdks_say_so(document: dict) -> None:
+    sources = {
+        op["operationId"]: op.get("x-mlops-source", "documents")
+        for item in document["paths"].values()
+        for op in item.values()
+    }
+    assert {op for op, source in sources.items() if source.startswith("sdk ")} == set(SDK_OPERATIONS)
+    assert {sources[op] for op in SDK_OPERATIONS} == {"sdk wallaroo 2026.1.3"}
 
 
 def test_every_operation_has_tag_summary_description_security_and_errors(document: dict) -> None:
@@ -87,7 +105,7 @@ def test_every_operation_has_tag_summary_description_security_and_errors(documen
 def test_spec_passes_openapi_spec_validator_and_loads_in_schemathesis(document: dict) -> None:
     validate(document)
     schema = schemathesis.openapi.from_path(str(SPEC_PATH))
-    assert sum(1 for _ in schema.get_all_operations()) == len(DOCUMENTED_OPERATIONS)
+    assert sum(1 for _ in schema.get_all_operations()) == len(DOCUMENTED_OPERATIONS | SDK_OPERATIONS)
 
 
 def test_seed_examples_cover_every_documented_request_and_response() -> None:
