@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
@@ -101,6 +102,14 @@ async def test_every_client_function_of_a_contract_operation_parses_its_answer(
     assert failed == [], "\n".join(failed)
     fixed = [op for op in NOT_PARSED_YET if failures[op] is None]
     assert fixed == [], "these parse now: drop them from NOT_PARSED_YET"
+    async with httpx.AsyncClient() as http:
+        report = (
+            await http.get(
+                gateway_url + "/_gateway/violations", headers={"Authorization": f"Bearer {TEAM_KEY}"}
+            )
+        ).json()
+    drift = {(row["operation"], row["direction"], row["pointer"]) for row in report["violations"]}
+    assert drift == {(op, "request", pointer) for op, pointer in REFUSED.items()}  # no answer drifted
 
 
 async def test_wallaroo_generated_client_gets_typed_errors(wallaroo_client_package, gateway_url) -> None:
