@@ -50,6 +50,7 @@ from sandbox.assays.v1_definition import (
     FixedBaseline,
     StaticBaseline,
     SummarizerV1,
+    client_shapes,
     parse_baseline,
     parse_definition,
     parse_summarizer,
@@ -93,6 +94,10 @@ class StoredAssayV1:
             "window": d.raw["window"],
             "summarizer": summarizer,
         }
+
+    def to_client_json(self) -> dict[str, Any]:
+        """The assay as get_assay_by_id answers it: window and baseline in the client's shapes."""
+        return {**self.to_json(), **client_shapes(self.definition), "created_at": self.created_at.isoformat()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +205,17 @@ class AssaysV1:
             return self.assays[assay_id]
         except KeyError:
             raise UnknownEntity("assay", assay_id) from None
+
+    def in_workspace(self, assay: StoredAssayV1, query: Mapping[str, Any]) -> StoredAssayV1:
+        """`assay`, if it lies in the workspace the optional workspace_id / workspace_name name
+        (else a 404)."""
+        workspace_id, workspace_name = query.get("workspace_id"), query.get("workspace_name")
+        if workspace_id not in (None, assay.definition.workspace_id) or workspace_name not in (
+            None,
+            assay.workspace_name,
+        ):
+            raise UnknownEntity("assay", assay.id)
+        return assay
 
     def create(self, definition: AssayDefinitionV1) -> StoredAssayV1:
         self._pipelines(definition)
@@ -419,14 +435,14 @@ async def assays_get_results(request: web.Request) -> web.StreamResponse:
 async def assays_get_assay_results(request: web.Request) -> web.StreamResponse:
     """The client's results path: get_results between `start` and `end`, within a workspace."""
     data, book = body(request), ASSAYS_V1(request)
-    assay = book.get(data["assay_id"])
-    workspace_id, workspace_name = data.get("workspace_id"), data.get("workspace_name")
-    if workspace_id not in (None, assay.definition.workspace_id) or workspace_name not in (
-        None,
-        assay.workspace_name,
-    ):
-        raise UnknownEntity("assay", assay.id)
+    assay = book.in_workspace(book.get(data["assay_id"]), data)
     return json_response(book.stored_results(assay, time_range(data), None))
+
+
+async def assays_get_assay_by_id(request: web.Request) -> web.StreamResponse:
+    data, book = body(request), ASSAYS_V1(request)
+    assay = book.in_workspace(book.get(data["id"]), data)
+    return json_response(assay.to_client_json())
 
 
 @input_errors_answer_400
@@ -458,4 +474,5 @@ HANDLERS: dict[str, Handler] = {
     "assays_get_results": assays_get_results,
     "assays_get_assay_results": assays_get_assay_results,
     "assays_summarize": assays_summarize,
+    "assays_get_assay_by_id": assays_get_assay_by_id,
 }

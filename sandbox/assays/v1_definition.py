@@ -206,3 +206,38 @@ def parse_definition(body: Mapping[str, Any]) -> AssayDefinitionV1:
         run_until=parse_optional_time(body.get("run_until")),
         raw=body,
     )
+
+
+def _duration_text(width: timedelta) -> str:
+    """A duration as the client writes one: whole hours as "24 hours", else milliseconds."""
+    millis = width // timedelta(milliseconds=1)
+    hours, rest = divmod(millis, 3_600_000)
+    return f"{hours} hours" if rest == 0 else f"{millis} ms"
+
+
+def client_shapes(d: AssayDefinitionV1) -> dict[str, Any]:
+    """The window and baseline of a definition in the generated client's shapes (a window with
+    `path`, a `calculated` or `static` baseline), whichever shape the request used."""
+    raw_window = d.raw["window"]
+    window = {
+        "path": d.iopath,
+        "pipeline_name": d.window_pipeline,
+        "model_name": d.window_model,
+        "width": raw_window["width"],
+        "workspace_id": d.workspace_id,
+        "start": raw_window.get("start"),
+        "interval": raw_window.get("interval"),
+        "locations": raw_window.get("locations") or [],
+    }
+    baseline = d.raw["baseline"]
+    if isinstance(d.baseline, FixedBaseline) and "Fixed" in baseline:
+        fixed_window = {
+            **window,
+            "pipeline_name": d.baseline.pipeline,
+            "model_name": d.baseline.model,
+            "start": d.baseline.start.isoformat(),
+            "width": _duration_text(d.baseline.end - d.baseline.start),
+            "interval": None,
+        }
+        baseline = {"calculated": {"fixed_window": fixed_window}}
+    return {"window": window, "baseline": baseline}

@@ -62,6 +62,7 @@ DOCUMENTED_OPERATIONS = {
 SDK_OPERATIONS = {
     "assays_get_assay_results": "/v1/api/assays/get_assay_results",
     "assays_summarize": "/v1/api/assays/summarize",
+    "assays_get_assay_by_id": "/v1/api/assays/get_assay_by_id",
     "assays_v2_preview_baseline_binning": "/v2/api/assays/preview_baseline_binning",
     "assays_v2_preview": "/v2/api/assays/preview",
     "assays_v2_schedule": "/v2/api/assays/schedule",

@@ -235,6 +235,9 @@ DRIVERS: dict[str, Driver] = {
     },
     "assays_create": lambda ctx: {"body": ctx.v1_assay()},
     "assays_list": lambda ctx: {"body": {"pipeline_id": ctx.housepricedrift()[1]}},
+    "assays_get_assay_by_id": lambda ctx: {
+        "body": {"id": ctx.answers["assays_create"].assay_id, "workspace_id": ctx.housepricedrift()[0]}
+    },
     "assays_set_active": lambda ctx: {"body": {"id": ctx.answers["assays_create"].assay_id, "active": True}},
     "assays_run_interactive_baseline": lambda ctx: {
         "body": ctx.v1_assay(id=ctx.answers["assays_create"].assay_id)

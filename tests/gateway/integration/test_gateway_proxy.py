@@ -15,6 +15,7 @@ import orjson
 import pytest
 
 from gateway.config import AuthMode, DirectionPolicy, LimitsConfig, Timeouts, UpstreamAuth, ValidationConfig
+from sandbox.app import default_contract
 from sandbox.canned import CannedReply, CannedUpstream, SeenRequest, start_canned
 from tests.support.gateway import (
     AUTH,
@@ -439,7 +440,7 @@ async def test_healthz_readyz_and_metrics(gateway, session) -> None:
         body = await response.json()
         assert (
             response.status == 200
-            and body["operations"] == 37
+            and body["operations"] == len(default_contract().operations)
             and body["upstreams"]
             == {
                 "wallaroo": True,
