@@ -297,3 +297,37 @@ async def test_v2_schedule_and_preview_errors(api: SpecClient) -> None:
     }
     far = {"preview_start": iso(BASELINE_START), "preview_end": iso(BASELINE_START + 30 * DAY)}
     await bad_request(api, "/v2/api/assays/preview", {**minutely, **far}, "narrow the range")
+
+
+async def test_v1_get_assay_by_id_speaks_the_client_shapes(api: SpecClient) -> None:
+    workspace_id, pipeline_id = await housepricedrift(api)
+    documented = await ok(api, "/v1/api/assays/get_assay_by_id", {"id": 1})  # 000's "api assay"
+    listed = next(
+        a for a in await ok(api, "/v1/api/assays/list", {"pipeline_id": pipeline_id}) if a["id"] == 1
+    )
+    assert {k: documented[k] for k in ("name", "active", "workspace_id", "workspace_name", "summarizer")} == {
+        k: listed[k] for k in ("name", "active", "workspace_id", "workspace_name", "summarizer")
+    }
+    assert listed["window"]["pipeline"] == "housepricepipe"  # the documents' shape, as created
+    assert documented["window"] == {
+        "path": "output dense_2 0",
+        "pipeline_name": "housepricepipe",
+        "model_name": "housepricemodel",
+        "width": "24 hours",
+        "workspace_id": workspace_id,
+        "start": None,
+        "interval": None,
+        "locations": [],
+    }
+    fixed = documented["baseline"]["calculated"]["fixed_window"]
+    assert (fixed["start"], fixed["width"], fixed["model_name"]) == (
+        "2023-01-01T05:00:00+00:00",
+        "24 hours",
+        "housepricemodel",
+    )
+    assert (
+        await ok(api, "/v1/api/assays/get_assay_by_id", {"id": 1, "workspace_name": "housepricedrift"})
+        == documented
+    )
+    await not_found(api, "/v1/api/assays/get_assay_by_id", {"id": 1, "workspace_id": workspace_id + 100})
+    await not_found(api, "/v1/api/assays/get_assay_by_id", {"id": 999})
