@@ -47,8 +47,11 @@ MAX_ANALYSED_RECORDS = 200_000
 RESULT_ID_BLOCK = 1_000_000_000
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_DURATION = re.compile(r"^\s*([0-9]+)\s*(minute|hour|day|week)s?\s*$", re.IGNORECASE)
-_UNIT = {"minute": 60, "hour": 3600, "day": 86_400, "week": 604_800}
+_DURATION = re.compile(
+    r"^\s*([0-9]+)\s*(ms|(?:millisecond|second|minute|hour|day|week)s?)\s*$", re.IGNORECASE
+)
+_UNIT_MS = {"ms": 1, "millisecond": 1, "second": 1_000, "minute": 60_000, "hour": 3_600_000}
+_UNIT_MS |= {"day": 24 * _UNIT_MS["hour"], "week": 168 * _UNIT_MS["hour"]}
 
 
 class AssayInputError(ValueError):
@@ -81,15 +84,17 @@ def render_time(value: datetime | None) -> str | None:
 
 
 def parse_duration(text: str) -> timedelta:
-    """'24 hours', '1 day', '30 minutes', '2 weeks' as a positive timedelta."""
+    """'24 hours', '1 day', '30 minutes', '2 weeks' or the SDK's '86400000 ms' as a positive
+    timedelta."""
     match = _DURATION.match(text)
     if match is None:
         raise AssayInputError(f"not a duration like '24 hours': {text!r}")
-    seconds = int(match.group(1)) * _UNIT[match.group(2).lower()]
-    if seconds <= 0:
+    unit = match.group(2).lower()
+    millis = int(match.group(1)) * _UNIT_MS[unit if unit == "ms" else unit.removesuffix("s")]
+    if millis <= 0:
         raise AssayInputError(f"a duration must be positive: {text!r}")
     try:
-        return timedelta(seconds=seconds)
+        return timedelta(milliseconds=millis)
     except OverflowError:
         raise AssayInputError(f"a duration too long to handle: {text!r}") from None
 

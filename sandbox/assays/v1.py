@@ -34,7 +34,7 @@ from sandbox.assays.data import (
     result_id,
     time_range,
 )
-from sandbox.assays.history import to_baseline_row
+from sandbox.assays.history import IoPath, parse_iopath, to_baseline_row
 from sandbox.assays.math import (
     Aggregation,
     ScoreResult,
@@ -46,10 +46,14 @@ from sandbox.assays.math import (
 )
 from sandbox.assays.v1_definition import (
     AssayDefinitionV1,
+    BaselineSource,
     FixedBaseline,
     StaticBaseline,
     SummarizerV1,
+    client_shapes,
+    parse_baseline,
     parse_definition,
+    parse_summarizer,
 )
 from sandbox.core.context import body
 from sandbox.core.records import Pipeline
@@ -90,6 +94,10 @@ class StoredAssayV1:
             "window": d.raw["window"],
             "summarizer": summarizer,
         }
+
+    def to_client_json(self) -> dict[str, Any]:
+        """The assay as get_assay_by_id answers it: window and baseline in the client's shapes."""
+        return {**self.to_json(), **client_shapes(self.definition), "created_at": self.created_at.isoformat()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +206,17 @@ class AssaysV1:
         except KeyError:
             raise UnknownEntity("assay", assay_id) from None
 
+    def in_workspace(self, assay: StoredAssayV1, query: Mapping[str, Any]) -> StoredAssayV1:
+        """`assay`, if it lies in the workspace the optional workspace_id / workspace_name name
+        (else a 404)."""
+        workspace_id, workspace_name = query.get("workspace_id"), query.get("workspace_name")
+        if workspace_id not in (None, assay.definition.workspace_id) or workspace_name not in (
+            None,
+            assay.workspace_name,
+        ):
+            raise UnknownEntity("assay", assay.id)
+        return assay
+
     def create(self, definition: AssayDefinitionV1) -> StoredAssayV1:
         self._pipelines(definition)
         workspace = self.store.workspace(definition.workspace_id)
@@ -239,21 +258,25 @@ class AssaysV1:
             baseline_pipeline = self.data.pipeline_named(d.workspace_id, d.baseline.pipeline, own)
         return window_pipeline, baseline_pipeline
 
-    def prepare(self, assay_id: int | None, d: AssayDefinitionV1) -> PreparedRun | None:
-        """Resolve and summarise the baseline; None when its range holds no data."""
-        summarizer = d.runnable_summarizer()
-        window_pipeline, baseline_pipeline = self._pipelines(d)
-        baseline: Summary
-        if isinstance(d.baseline, StaticBaseline):
-            baseline = d.baseline.summary
+    def summarize(
+        self,
+        source: BaselineSource,
+        summarizer: SummarizerV1,
+        history: tuple[Pipeline, IoPath] | None,
+    ) -> Summary | None:
+        """The baseline's summary (a Fixed baseline's values are read from `history`: a
+        pipeline and the path in its records); None when it holds no values."""
+        if isinstance(source, StaticBaseline):
+            baseline = source.summary
         else:
             start = end = None
-            if isinstance(d.baseline, FixedBaseline):
-                assert baseline_pipeline is not None
-                start, end = d.baseline.start, d.baseline.end
-                values = self.data.timeline(baseline_pipeline).values(d.path, start, end, d.baseline.model)
+            if isinstance(source, FixedBaseline):
+                assert history is not None
+                pipeline, path = history
+                start, end = source.start, source.end
+                values = self.data.timeline(pipeline).values(path, start, end, source.model)
             else:
-                values = list(d.baseline.values)
+                values = list(source.values)
             if not values:
                 return None
             baseline = summarize_baseline(
@@ -269,8 +292,33 @@ class AssaysV1:
         if baseline.aggregation is Aggregation.EDGES and not all(map(math.isfinite, baseline.edges)):
             # SummaryV1.aggregated_values holds numbers only: the +inf outlier edge has no rendering.
             raise AssayInputError("the Edges aggregation needs add_outlier_edges false (finite edges)")
+        return baseline
+
+    def prepare(self, assay_id: int | None, d: AssayDefinitionV1) -> PreparedRun | None:
+        """Resolve and summarise the baseline; None when its range holds no data."""
+        summarizer = d.runnable_summarizer()
+        window_pipeline, baseline_pipeline = self._pipelines(d)
+        history = None if baseline_pipeline is None else (baseline_pipeline, d.path)
+        baseline = self.summarize(d.baseline, summarizer, history)
+        if baseline is None:
+            return None
         timeline = self.data.timeline(window_pipeline)
         return PreparedRun(assay_id, d, summarizer, baseline, summary_to_v1(baseline), timeline)
+
+    def stored_results(
+        self, assay: StoredAssayV1, starting: tuple[datetime | None, datetime | None], limit: int | None
+    ) -> list[dict[str, Any]]:
+        """A stored assay's results: its windows that have ended by now, oldest first."""
+        run = self.prepare(assay.id, assay.definition)
+        if run is None:
+            return []
+        windows = run.windows(self.store.now(), starting, limit)
+        results = [run.window_run(window) for window in windows]
+        for window, result in zip(windows, results, strict=True):
+            result["id"] = result_id(assay.id, window.index)
+            result["pipeline_id"] = assay.definition.pipeline_id
+            result["created_at"] = result["analyzed_at"]
+        return results
 
 
 def _with_documented_assay(data: AssayData) -> AssaysV1:
@@ -380,16 +428,40 @@ async def assays_get_results(request: web.Request) -> web.StreamResponse:
     wanted = data.get("pipeline_id")
     if wanted is not None and book.store.pipeline(wanted).id != assay.definition.pipeline_id:
         return json_response([])
-    run = book.prepare(assay.id, assay.definition)
-    if run is None:
-        return json_response([])
-    windows = run.windows(book.store.now(), time_range(data), data.get("limit"))
-    results = [run.window_run(window) for window in windows]
-    for window, result in zip(windows, results, strict=True):
-        result["id"] = result_id(assay.id, window.index)
-        result["pipeline_id"] = assay.definition.pipeline_id
-        result["created_at"] = result["analyzed_at"]
-    return json_response(results)
+    return json_response(book.stored_results(assay, time_range(data), data.get("limit")))
+
+
+@input_errors_answer_400
+async def assays_get_assay_results(request: web.Request) -> web.StreamResponse:
+    """The client's results path: get_results between `start` and `end`, within a workspace."""
+    data, book = body(request), ASSAYS_V1(request)
+    assay = book.in_workspace(book.get(data["assay_id"]), data)
+    return json_response(book.stored_results(assay, time_range(data), None))
+
+
+async def assays_get_assay_by_id(request: web.Request) -> web.StreamResponse:
+    data, book = body(request), ASSAYS_V1(request)
+    assay = book.in_workspace(book.get(data["id"]), data)
+    return json_response(assay.to_client_json())
+
+
+@input_errors_answer_400
+async def assays_summarize(request: web.Request) -> web.StreamResponse:
+    """A baseline's summary: a vector of values, or a fixed window of a pipeline's history."""
+    data, book = body(request), ASSAYS_V1(request)
+    summarizer = parse_summarizer(data["summarizer"])
+    if summarizer is None:
+        raise AssayInputError("the sandbox summarises with univariate summarizers only")
+    source = parse_baseline({"calculated": data["baseline"]}, summarizer)
+    history = None
+    if isinstance(source, FixedBaseline):
+        window = data["baseline"]["fixed_window"]
+        pipeline = book.store.pipeline_by_name(window["workspace_id"], source.pipeline)
+        history = (pipeline, parse_iopath(window["path"]))
+    summary = book.summarize(source, summarizer, history)
+    if summary is None:
+        raise AssayInputError("the baseline holds no values")
+    return json_response(summary_to_v1(summary))
 
 
 HANDLERS: dict[str, Handler] = {
@@ -400,4 +472,7 @@ HANDLERS: dict[str, Handler] = {
     "assays_get_baseline": assays_get_baseline,
     "assays_run_interactive": assays_run_interactive,
     "assays_get_results": assays_get_results,
+    "assays_get_assay_results": assays_get_assay_results,
+    "assays_summarize": assays_summarize,
+    "assays_get_assay_by_id": assays_get_assay_by_id,
 }

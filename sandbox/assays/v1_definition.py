@@ -109,7 +109,8 @@ class AssayDefinitionV1:
         return self.summarizer
 
 
-def _summarizer(raw: Mapping[str, Any]) -> SummarizerV1 | None:
+def parse_summarizer(raw: Mapping[str, Any]) -> SummarizerV1 | None:
+    """A v1 summariser (SummarizerV1); None for a multivariate one."""
     if raw.get("type") != "UnivariateContinuous":
         return None
     try:
@@ -143,7 +144,9 @@ def _window_bounds(window: Mapping[str, Any]) -> tuple[datetime, datetime]:
     return begin, begin + parse_duration(window["width"])
 
 
-def _baseline(raw: Mapping[str, Any], summarizer: SummarizerV1 | None) -> BaselineSource:
+def parse_baseline(raw: Mapping[str, Any], summarizer: SummarizerV1 | None) -> BaselineSource:
+    """Where a baseline's values come from: `{"Fixed": ...}`, `{"static": ...}` or
+    `{"calculated": {"fixed_window" | "vector": ...}}`."""
     if "Fixed" in raw:
         fixed = raw["Fixed"]
         return FixedBaseline(
@@ -162,7 +165,7 @@ def _baseline(raw: Mapping[str, Any], summarizer: SummarizerV1 | None) -> Baseli
         return StaticBaseline(summary)
     calculated = raw["calculated"]
     if "vector" in calculated:
-        return VectorBaseline(tuple(float(v) for v in calculated["vector"]))
+        return VectorBaseline(tuple(float(v) for v in calculated["vector"] if v is not None))
     if "fixed_window" not in calculated:
         raise AssayInputError("a calculated baseline needs a fixed_window or a vector")
     window = calculated["fixed_window"]
@@ -180,7 +183,7 @@ def parse_definition(body: Mapping[str, Any]) -> AssayDefinitionV1:
         path = parse_iopath(iopath)
     except ValueError as exc:
         raise AssayInputError(str(exc)) from None
-    summarizer = _summarizer(body["summarizer"])
+    summarizer = parse_summarizer(body["summarizer"])
     interval = window.get("interval")
     warning = body.get("warning_threshold")
     return AssayDefinitionV1(
@@ -191,7 +194,7 @@ def parse_definition(body: Mapping[str, Any]) -> AssayDefinitionV1:
         active=body["active"],
         iopath=iopath.strip(),
         path=path,
-        baseline=_baseline(body["baseline"], summarizer),
+        baseline=parse_baseline(body["baseline"], summarizer),
         window_pipeline=window.get("pipeline") or window.get("pipeline_name") or body["pipeline_name"],
         window_model=window.get("model") or window.get("model_name"),
         width=parse_duration(window["width"]),
@@ -203,3 +206,38 @@ def parse_definition(body: Mapping[str, Any]) -> AssayDefinitionV1:
         run_until=parse_optional_time(body.get("run_until")),
         raw=body,
     )
+
+
+def _duration_text(width: timedelta) -> str:
+    """A duration as the client writes one: whole hours as "24 hours", else milliseconds."""
+    millis = width // timedelta(milliseconds=1)
+    hours, rest = divmod(millis, 3_600_000)
+    return f"{hours} hours" if rest == 0 else f"{millis} ms"
+
+
+def client_shapes(d: AssayDefinitionV1) -> dict[str, Any]:
+    """The window and baseline of a definition in the generated client's shapes (a window with
+    `path`, a `calculated` or `static` baseline), whichever shape the request used."""
+    raw_window = d.raw["window"]
+    window = {
+        "path": d.iopath,
+        "pipeline_name": d.window_pipeline,
+        "model_name": d.window_model,
+        "width": raw_window["width"],
+        "workspace_id": d.workspace_id,
+        "start": raw_window.get("start"),
+        "interval": raw_window.get("interval"),
+        "locations": raw_window.get("locations") or [],
+    }
+    baseline = d.raw["baseline"]
+    if isinstance(d.baseline, FixedBaseline) and "Fixed" in baseline:
+        fixed_window = {
+            **window,
+            "pipeline_name": d.baseline.pipeline,
+            "model_name": d.baseline.model,
+            "start": d.baseline.start.isoformat(),
+            "width": _duration_text(d.baseline.end - d.baseline.start),
+            "interval": None,
+        }
+        baseline = {"calculated": {"fixed_window": fixed_window}}
+    return {"window": window, "baseline": baseline}

@@ -1,12 +1,16 @@
-"""Handlers of the assays v2 operations: get (list), get by id, get_results, get_next_run and
-set_active, over assays seeded on the canned `housepricepipe` history.
+"""Handlers of the assays v2 operations: get (list), get by id, get_results, get_next_run,
+set_active, and the client's schedule, preview and preview_baseline_binning, over the
+pipelines' inference history.
 
-The spec has no v2 create, so a sandbox starts with `SEEDED` assays (one active, one inactive),
-whose baseline is the documents' baseline day. A v2 assay runs at `first_run + k * frequency`;
-each run analyses the window `[run - width, run)`. Results are computed on demand for the runs
-whose window holds data and that are due by now; `get_next_run` reports the last run that the
-data reaches and the one after it (none while the assay is inactive). Everything is
-deterministic: uuids come from the seed, `analyzed_at` is the window's end, `elapsed_millis` 0.
+A sandbox starts with `SEEDED` assays on the canned `housepricepipe` history (one active, one
+inactive), whose baseline is the documents' baseline day; `schedule` adds more. A v2 assay runs
+at `first_run + k * frequency`; each run analyses the window `[run - width, run)`. Results are
+computed on demand for the runs whose window holds data and that are due by now; a preview
+computes the same for the runs whose window lies in its range, on an assay that is never stored
+(id: the nil UUID). `get_next_run` reports the last run that the data reaches and the one after it
+(none while the assay is inactive). A baseline is summarised once, when the assay is made.
+Everything is deterministic: seeded uuids come from the seed, `analyzed_at` is the window's end,
+`elapsed_millis` 0.
 """
 
 from __future__ import annotations
@@ -24,24 +28,30 @@ from aiohttp.typedefs import Handler
 from sandbox.assays.data import (
     ASSAY_DATA,
     AssayData,
+    AssayInputError,
     PerStore,
     Window,
     analysis_windows,
     input_errors_answer_400,
+    parse_time,
     render_time,
     result_id,
     time_range,
 )
-from sandbox.assays.history import DEFAULT_START, IoPath, parse_v2_field
-from sandbox.assays.math import (
-    Aggregation,
-    BinMode,
-    Metric,
-    Summary,
-    score,
-    status,
-    summarize_baseline,
-    summary_to_v2,
+from sandbox.assays.history import DEFAULT_START
+from sandbox.assays.math import Aggregation, BinMode, Metric, Summary, score, status, summary_to_v2
+from sandbox.assays.v2_definition import (
+    AssayDefinitionV2,
+    DataOrigin,
+    RangeBaseline,
+    ScheduleV2,
+    Target,
+    UnivariateV2,
+    baseline_summaries,
+    parse_baseline,
+    parse_definition,
+    parse_summarizer,
+    parse_targeting,
 )
 from sandbox.core.context import body
 from sandbox.core.records import Pipeline
@@ -49,31 +59,9 @@ from sandbox.core.responses import json_response
 from sandbox.core.settings import SandboxSettings
 from sandbox.core.store import UnknownEntity
 
-_UNITS = {"Minute": 60, "Hour": 3600, "Day": 86_400, "Week": 604_800}
 _SEVERITY = {"Ok": 0, "Warning": 1, "Alert": 2}
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """One monitored field: 'out.dense_2' with element indexes (None: the whole field)."""
-
-    field: str
-    indexes: tuple[int, ...] | None
-    warning: float | None
-    alert: float | None
-
-    def paths(self) -> list[tuple[str, IoPath]]:
-        """(summary key, path) per monitored value: 'out.dense_2.0', or the field itself."""
-        if self.indexes is None:
-            return [(self.field, parse_v2_field(self.field))]
-        return [(f"{self.field}.{i}", parse_v2_field(self.field, i)) for i in self.indexes]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "field": self.field,
-            "indexes": None if self.indexes is None else list(self.indexes),
-            "thresholds": {"warning": self.warning, "alert": self.alert},
-        }
+#: A preview's assay is not stored: it has no id of its own.
+PREVIEW_ID = str(uuid.UUID(int=0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,69 +81,55 @@ SEEDED = (
 )
 BASELINE_START = DEFAULT_START
 BASELINE_WIDTH = timedelta(days=1)
-QUANTILE_BINS = 5
+SEEDED_SUMMARIZER = UnivariateV2(BinMode.QUANTILE, 5, None, Aggregation.DENSITY, Metric.PSI, None)
 
 
 @dataclass(slots=True)
 class AssayV2:
-    """A v2 assay: schedule, per-key baseline summaries, window width, summariser and targets."""
+    """A v2 assay: its definition, its pipeline and its baseline summarised per monitored key."""
 
     id: str
     number: int
     name: str
-    first_run: datetime
-    end: datetime | None
-    unit: str
-    quantity: int
+    definition: AssayDefinitionV2
     baseline: dict[str, Summary]
-    width: timedelta
-    metric: Metric
-    bin_weights: tuple[float, ...] | None
     pipeline: Pipeline
     workspace_name: str
-    model_id: str | None
-    targets: tuple[Target, ...]
     created_at: datetime
     updated_at: datetime
     active: bool
 
     @property
-    def frequency(self) -> timedelta:
-        return timedelta(seconds=_UNITS[self.unit] * self.quantity)
+    def schedule(self) -> ScheduleV2:
+        return self.definition.schedule
+
+    @property
+    def width(self) -> timedelta:
+        return self.definition.width
 
     @property
     def thresholds(self) -> Target:
-        return self.targets[0]
+        return self.definition.targets[0]
 
     def to_json(self) -> dict[str, Any]:
+        d = self.definition
         return {
             "id": self.id,
             "name": self.name,
-            "scheduling": {
-                "first_run": render_time(self.first_run),
-                "end": render_time(self.end),
-                "run_frequency": {"SimpleRunFrequency": {"unit": self.unit, "quantity": self.quantity}},
-            },
+            "scheduling": d.schedule.to_json(),
             "baseline": {"Summary": {key: summary_to_v2(s, key) for key, s in self.baseline.items()}},
-            "window": {"width": {"seconds": int(self.width.total_seconds())}},
-            "summarizer": {
-                "UnivariateContinuous": {
-                    "bin_mode": {BinMode.QUANTILE.value: QUANTILE_BINS},
-                    "aggregation": Aggregation.DENSITY.value,
-                    "metric": self.metric.value,
-                    "bin_weights": None if self.bin_weights is None else list(self.bin_weights),
-                }
-            },
+            "window": {"width": {"seconds": int(d.width.total_seconds())}},
+            "summarizer": d.summarizer.to_json(),
             "targeting": {
                 "data_origin": {
                     "pipeline_name": self.pipeline.name,
                     "pipeline_id": self.pipeline.id,
                     "workspace_name": self.workspace_name,
                     "workspace_id": self.pipeline.workspace_id,
-                    "model_id": self.model_id,
+                    "model_id": d.origin.model_id,
                     "locations": None,
                 },
-                "iopath": [t.to_json() for t in self.targets],
+                "iopath": [t.to_json() for t in d.targets],
             },
             "created_at": render_time(self.created_at),
             "updated_at": render_time(self.updated_at),
@@ -171,54 +145,57 @@ class AssayV2:
 
 
 class AssaysV2:
-    """A sandbox's v2 assays (seeded) and their results."""
+    """A sandbox's v2 assays (seeded, then scheduled) and their results."""
 
     def __init__(self, data: AssayData, the_settings: SandboxSettings) -> None:
         self.data = data
         self.store = data.store
         self.assays: dict[str, AssayV2] = {}
+        self._ids = random.Random(f"assays-v2:{the_settings.seed}")
         pipeline = data.canned_pipeline
         if pipeline is not None:
-            rng = random.Random(f"assays-v2:{the_settings.seed}")
-            for number, seed in enumerate(SEEDED, 1):
-                assay_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-                self.assays[assay_id] = self._seeded(seed, pipeline, assay_id, number)
+            created = BASELINE_START + BASELINE_WIDTH
+            for seed in SEEDED:
+                self._add(self.make(self._seeded(seed, pipeline), seed.name, created)).active = seed.active
 
-    def _seeded(self, seed: SeedAssay, pipeline: Pipeline, assay_id: str, number: int) -> AssayV2:
+    def _seeded(self, seed: SeedAssay, pipeline: Pipeline) -> AssayDefinitionV2:
         end = BASELINE_START + BASELINE_WIDTH
-        timeline = self.data.timeline(pipeline)
-        baseline = {
-            key: summarize_baseline(
-                timeline.values(path, BASELINE_START, end),
-                num_bins=QUANTILE_BINS,
-                layout="v2",
-                start=BASELINE_START,
-                end=end,
-            )
-            for key, path in seed.target.paths()
-        }
-        workspace = self.store.workspace(pipeline.workspace_id)
-        model_id = next((r.model for r in timeline.between(BASELINE_START, end)), None)
-        return AssayV2(
-            id=assay_id,
-            number=number,
-            name=seed.name,
-            first_run=end + BASELINE_WIDTH,  # the first run analyses the day after the baseline
-            end=None,
-            unit=seed.unit,
-            quantity=seed.quantity,
-            baseline=baseline,
+        records = self.data.timeline(pipeline).between(BASELINE_START, end)
+        return AssayDefinitionV2(
+            baseline=RangeBaseline(BASELINE_START, end),
+            summarizer=SEEDED_SUMMARIZER,
+            # the first run analyses the day after the baseline
+            schedule=ScheduleV2(end + BASELINE_WIDTH, None, seed.unit, seed.quantity),
             width=BASELINE_WIDTH,
-            metric=Metric.PSI,
-            bin_weights=None,
-            pipeline=pipeline,
-            workspace_name=workspace.name,
-            model_id=model_id,
+            origin=DataOrigin(pipeline.id, pipeline.workspace_id, next((r.model for r in records), None)),
             targets=(seed.target,),
-            created_at=end,
-            updated_at=end,
-            active=seed.active,
         )
+
+    def make(self, definition: AssayDefinitionV2, name: str, now: datetime) -> AssayV2:
+        """An active assay, not stored (id PREVIEW_ID, number 0), its baseline summarised; 404 for
+        an unknown pipeline or one outside the named workspace."""
+        pipeline = self.store.pipeline(definition.origin.pipeline_id)
+        if pipeline.workspace_id != definition.origin.workspace_id:
+            raise UnknownEntity("pipeline", pipeline.id)
+        baseline = baseline_summaries(
+            definition.baseline,
+            definition.summarizer,
+            definition.targets,
+            self.data.timeline(pipeline),
+            definition.origin.model_id,
+        )
+        workspace = self.store.workspace(pipeline.workspace_id)
+        return AssayV2(PREVIEW_ID, 0, name, definition, baseline, pipeline, workspace.name, now, now, True)
+
+    def _add(self, assay: AssayV2) -> AssayV2:
+        """Store `assay` under a fresh id (drawn from the seeded generator)."""
+        assay.id = str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+        assay.number = len(self.assays) + 1
+        self.assays[assay.id] = assay
+        return assay
+
+    def schedule(self, definition: AssayDefinitionV2, name: str) -> AssayV2:
+        return self._add(self.make(definition, name, self.store.now()))
 
     def get(self, assay_id: str, query: Mapping[str, Any] | None = None) -> AssayV2:
         assay = self.assays.get(assay_id.lower())
@@ -228,30 +205,37 @@ class AssaysV2:
 
     def _due(self, assay: AssayV2) -> datetime:
         """The latest instant a run may have happened: now, capped by the schedule's end."""
-        now = self.store.now()
-        return now if assay.end is None else min(now, assay.end)
+        now, end = self.store.now(), assay.schedule.end
+        return now if end is None else min(now, end)
 
-    def windows(self, assay: AssayV2, starting: tuple[datetime | None, datetime | None]) -> list[Window]:
-        """The windows of the runs due by now whose window holds data and starts in `starting`."""
-        timeline = self.data.timeline(assay.pipeline)
+    def windows(
+        self,
+        assay: AssayV2,
+        starting: tuple[datetime | None, datetime | None],
+        until: datetime | None = None,
+    ) -> list[Window]:
+        """The windows of the runs due by `until` (default: by now) whose window holds data and
+        starts in `starting`."""
+        due = self._due(assay)
         return analysis_windows(
-            timeline,
-            assay.first_run - assay.width,
+            self.data.timeline(assay.pipeline),
+            assay.schedule.first_run - assay.width,
             assay.width,
-            assay.frequency,
-            completed_by=self._due(assay),
+            assay.schedule.frequency,
+            completed_by=due if until is None else min(until, assay.schedule.end or until),
             starting=starting,
         )
 
     def result(self, assay: AssayV2, window: Window) -> dict[str, Any]:
         timeline = self.data.timeline(assay.pipeline)
+        d = assay.definition
         scores: dict[str, Any] = {}
         summaries: dict[str, Any] = {}
         worst = "Ok"
-        for target in assay.targets:
+        for target in d.targets:
             for key, path in target.paths():
-                summary = window.summarize(timeline, path, assay.baseline[key], assay.model_id)
-                scored = score(assay.baseline[key], summary, assay.metric, assay.bin_weights)
+                summary = window.summarize(timeline, path, assay.baseline[key], d.origin.model_id)
+                scored = score(assay.baseline[key], summary, d.summarizer.metric, d.summarizer.bin_weights)
                 scores[key] = {"score": scored.score, "scores": scored.scores, "bin_index": scored.bin_index}
                 summaries[key] = summary_to_v2(summary, key)
                 worst = max(
@@ -280,13 +264,14 @@ class AssaysV2:
     def runs(self, assay: AssayV2) -> dict[str, str | None]:
         """{last_run, next_run}: the last scheduled run the data reaches (and due by now), the next."""
         last_data = self.data.timeline(assay.pipeline).last_time
+        first_run, frequency, end = assay.schedule.first_run, assay.schedule.frequency, assay.schedule.end
         last: datetime | None = None
         if last_data is not None:
             bound = min(last_data + assay.width, self._due(assay))
-            if bound >= assay.first_run:
-                last = assay.first_run + ((bound - assay.first_run) // assay.frequency) * assay.frequency
-        upcoming = assay.first_run if last is None else last + assay.frequency
-        scheduled = assay.active and (assay.end is None or upcoming <= assay.end)
+            if bound >= first_run:
+                last = first_run + ((bound - first_run) // frequency) * frequency
+        upcoming = first_run if last is None else last + frequency
+        scheduled = assay.active and (end is None or upcoming <= end)
         return {"last_run": render_time(last), "next_run": render_time(upcoming if scheduled else None)}
 
 
@@ -335,10 +320,47 @@ async def assays_v2_set_active(request: web.Request) -> web.StreamResponse:
     return json_response(None)
 
 
+@input_errors_answer_400
+async def assays_v2_schedule(request: web.Request) -> web.StreamResponse:
+    query = body(request)
+    return json_response(ASSAYS_V2(request).schedule(parse_definition(query), query["name"]).id)
+
+
+@input_errors_answer_400
+async def assays_v2_preview(request: web.Request) -> web.StreamResponse:
+    query, book = body(request), ASSAYS_V2(request)
+    assay = book.make(parse_definition(query), "preview", book.store.now())
+    start, end = parse_time(query["preview_start"]), parse_time(query["preview_end"])
+    return json_response([book.result(assay, w) for w in book.windows(assay, (start, None), until=end)])
+
+
+@input_errors_answer_400
+async def assays_v2_preview_baseline_binning(request: web.Request) -> web.StreamResponse:
+    query, book = body(request), ASSAYS_V2(request)
+    baseline = query["baseline"]
+    if "Summary" in baseline:
+        return json_response(baseline["Summary"])  # already binned: returned as given
+    if query.get("targeting") is None:
+        raise AssayInputError("a baseline is binned for the targeting's fields: targeting is missing")
+    origin, targets = parse_targeting(query["targeting"])
+    pipeline = book.store.pipeline(origin.pipeline_id)
+    summaries = baseline_summaries(
+        parse_baseline(baseline),
+        parse_summarizer(query["summarizer"]),
+        targets,
+        book.data.timeline(pipeline),
+        origin.model_id,
+    )
+    return json_response({key: summary_to_v2(s, key) for key, s in summaries.items()})
+
+
 HANDLERS: dict[str, Handler] = {
     "assays_v2_get": assays_v2_get,
     "assays_v2_get_by_id": assays_v2_get_by_id,
     "assays_v2_get_results": assays_v2_get_results,
     "assays_v2_get_next_run": assays_v2_get_next_run,
     "assays_v2_set_active": assays_v2_set_active,
+    "assays_v2_schedule": assays_v2_schedule,
+    "assays_v2_preview": assays_v2_preview,
+    "assays_v2_preview_baseline_binning": assays_v2_preview_baseline_binning,
 }

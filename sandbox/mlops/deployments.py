@@ -78,7 +78,8 @@ async def pipelines_deploy(request: web.Request) -> web.StreamResponse:
 async def pipelines_undeploy(request: web.Request) -> web.StreamResponse:
     data = body(request)
     store(request).undeploy(data.get("pipeline_id"), data.get("deployment_id"))
-    return json_response(None)
+    # The documents answer null; the generated client parses only an object (PipelinesUndeployResponse200).
+    return json_response({})
 
 
 def _status_json(the_store: Store, deployment: Deployment) -> dict[str, Any]:
@@ -112,10 +113,19 @@ def _status_json(the_store: Store, deployment: Deployment) -> dict[str, Any]:
     return {
         "status": status.value,
         "details": [],
-        "engines": [engine],
-        "engine_lbs": [engine_lb],
+        "engines": [_with_info(engine)],
+        "engine_lbs": [_with_info(engine_lb)],
         "sidekicks": [],
+        "helm": [],
     }
+
+
+def _with_info(pod: dict[str, Any]) -> dict[str, Any]:
+    """A pod flat, as the documents show it, and again under `info` with the labels and health
+    the generated client requires."""
+    info = {key: pod[key] for key in ("ip", "name", "status", "reason", "details")}
+    health = "Running" if pod["status"] == "Running" else "Starting"
+    return {**pod, "info": {**info, "labels": {"app": pod["name"].rsplit("-", 2)[0]}, "health": health}}
 
 
 async def status_get_deployment(request: web.Request) -> web.StreamResponse:

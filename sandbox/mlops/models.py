@@ -122,9 +122,13 @@ async def models_get_config_by_id(request: web.Request) -> web.StreamResponse:
 
 
 async def models_get(request: web.Request) -> web.StreamResponse:
-    model = store(request).model(body(request)["id"])
+    the_store = store(request)
+    model = the_store.model(body(request)["id"])
     versions = [_version_json(v) for v in reversed(model.versions)]
-    return json_response({**_model_summary(model), "models": versions})
+    workspace = the_store.workspace(model.workspace_id)
+    # The generated client's ModelsGetResponse200 requires the workspace, which the documents omit.
+    owner = {"id": workspace.id, "name": workspace.name}
+    return json_response({**_model_summary(model), "models": versions, "workspace": owner})
 
 
 HANDLERS: dict[str, Handler] = {

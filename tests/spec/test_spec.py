@@ -58,7 +58,6 @@ DOCUMENTED_OPERATIONS = {
     "assays_v2_set_active": "/v2/api/assays/set_active",
     "openlayer_tests_evaluate": "/v1/tests/{testId}/evaluate",
 }
-
 #: Operations the documents do not show but an official SDK's everyday workflow calls, read from the
 #: SDK's own resources and models (each marked `x-mlops-source: "sdk <name> <version>"`).
 SDK_OPERATIONS = {
@@ -76,6 +75,14 @@ SDK_OPERATIONS = {
         "get", "/v1/inference-pipelines/{inferencePipelineId}/results", "sdk openlayer 0.36.0"
     ),
     "openlayer_background_tasks_retrieve": ("get", "/v1/background-tasks/{taskId}", "sdk openlayer 0.36.0"),
+    "assays_get_assay_results": ("post", "/v1/api/assays/get_assay_results", "sdk wallaroo 2026.1.3"),
+    "assays_summarize": ("post", "/v1/api/assays/summarize", "sdk wallaroo 2026.1.3"),
+    "assays_get_assay_by_id": ("post", "/v1/api/assays/get_assay_by_id", "sdk wallaroo 2026.1.3"),
+    "assays_v2_preview_baseline_binning": (
+        "post", "/v2/api/assays/preview_baseline_binning", "sdk wallaroo 2026.1.3"
+    ),
+    "assays_v2_preview": ("post", "/v2/api/assays/preview", "sdk wallaroo 2026.1.3"),
+    "assays_v2_schedule": ("post", "/v2/api/assays/schedule", "sdk wallaroo 2026.1.3"),
 }  # fmt: skip
 
 

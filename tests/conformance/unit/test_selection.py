@@ -27,7 +27,8 @@ def test_tags_and_operation_regexes(contract: Contract) -> None:
     filters = Filters(include_tags=("assays-v2",), exclude_operations=("set_active",), allow_writes=True)
     plan = plan_operations(contract, filters, BOTH)
     assert set(plan.operation_ids) == {
-        "assays_v2_get", "assays_v2_get_by_id", "assays_v2_get_results", "assays_v2_get_next_run"
+        "assays_v2_get", "assays_v2_get_by_id", "assays_v2_get_results", "assays_v2_get_next_run",
+        "assays_v2_preview", "assays_v2_preview_baseline_binning", "assays_v2_schedule",
     }  # fmt: skip
     skipped = reasons(contract, filters)
     assert skipped["assays_v2_set_active"] == "operationId matches --exclude-operation set_active"

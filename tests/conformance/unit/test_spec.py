@@ -24,7 +24,7 @@ WRITING = {
     "models_upload", "models_upload_stream",
     "pipelines_create", "pipelines_deploy", "pipelines_undeploy", "pipelines_copy",
     "pipelines_infer",  # inference rows are logged, and assays read them
-    "assays_create", "assays_set_active", "assays_v2_set_active",
+    "assays_create", "assays_set_active", "assays_v2_set_active", "assays_v2_schedule",
     "openlayer_tests_evaluate",  # queues evaluation tasks
     "openlayer_inference_pipelines_data_stream", "openlayer_inference_pipelines_rows_update",  # rows
 }  # fmt: skip

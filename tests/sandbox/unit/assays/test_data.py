@@ -37,7 +37,10 @@ def test_parse_time_and_duration() -> None:
     assert parse_duration("24 hours") == parse_duration("1 day") == timedelta(days=1)
     assert parse_duration(" 2 weeks ") == timedelta(days=14)
     assert parse_duration("30 Minutes") == timedelta(minutes=30)
-    for bad in ("0 hours", "24 parsecs", "999999999 weeks"):
+    # the SDK writes a fixed baseline window's width in milliseconds
+    assert parse_duration("86400000 ms") == parse_duration("86400 seconds") == timedelta(days=1)
+    assert parse_duration("1500 milliseconds") == timedelta(seconds=1.5)
+    for bad in ("0 hours", "0 ms", "24 parsecs", "5 mss", "999999999 weeks"):
         with pytest.raises(AssayInputError):
             parse_duration(bad)
     with pytest.raises(AssayInputError):
