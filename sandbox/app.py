@@ -35,16 +35,30 @@ from sandbox.faults.bodies import BodyFaults
 from sandbox.faults.middleware import accept_invalid_hook, fault_middleware, stand_in_hook
 from sandbox.keycloak.http import add_token_routes
 from sandbox.keycloak.realm import TokenRealm
-from sandbox.mlops import deployments, features, inference, models, pipelines, users, workspaces
+from sandbox.graphql import http as graphql_http
+from sandbox.mlops import (
+    deployments,
+    features,
+    inference,
+    logs,
+    models,
+    pipelines,
+    platform,
+    users,
+    workspaces,
+)
 from sandbox.openlayer import evaluate
 
 HANDLER_MODULES = (
+    platform,
+    graphql_http,
     users,
     workspaces,
     models,
     pipelines,
     deployments,
     inference,
+    logs,
     features,
     evaluate,
     assays_v1,

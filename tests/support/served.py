@@ -66,7 +66,7 @@ listen: {{host: 127.0.0.1, port: 0, {listen}}}
 upstreams:
   - name: wallaroo
     base_url: "{upstream_url}"
-    paths: ["/v1/api/", "/v2/api/", "/v1/tests/"]
+    paths: ["/v1/api/", "/v2/api/", "/v1/graphql", "/v1/logs/", "/v1/tests/"]
     auth: {auth}
 teams: [{{name: alpha, keys: ["{TEAM_KEY}"]}}]
 {extra}
