@@ -197,6 +197,7 @@ class Store:
 
     def config_of(self, version_id: int) -> ModelConfig:
         """The newest model config of a model version (every version has at least one)."""
+        self.model_version(version_id)
         return max((c for c in self.model_configs.values() if c.model_version_id == version_id), key=lambda c: c.id)
 
     def model(self, model_id: int) -> Model:
