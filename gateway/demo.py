@@ -26,7 +26,9 @@ def sandbox_upstreams(sandbox: SandboxServer) -> tuple[UpstreamConfig, UpstreamC
     )
     openlayer_key = UpstreamAuth(AuthMode.STATIC, settings.openlayer_api_keys[0])
     return (
-        UpstreamConfig("wallaroo", sandbox.url, ("/v1/api/", "/v2/api/", "/v1/graphql", "/v1/logs/"), auth=login),
+        UpstreamConfig(
+            "wallaroo", sandbox.url, ("/v1/api/", "/v2/api/", "/v1/graphql", "/v1/logs/"), auth=login
+        ),
         UpstreamConfig("openlayer", sandbox.url, ("/v1/tests/",), auth=openlayer_key),
     )
 

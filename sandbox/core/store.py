@@ -198,7 +198,9 @@ class Store:
     def config_of(self, version_id: int) -> ModelConfig:
         """The newest model config of a model version (every version has at least one)."""
         self.model_version(version_id)
-        return max((c for c in self.model_configs.values() if c.model_version_id == version_id), key=lambda c: c.id)
+        return max(
+            (c for c in self.model_configs.values() if c.model_version_id == version_id), key=lambda c: c.id
+        )
 
     def model(self, model_id: int) -> Model:
         return _lookup(self.models, "model", model_id)
@@ -245,7 +247,9 @@ class Store:
         name; a taken name raises DuplicateName otherwise."""
         workspace = self.workspace(workspace_id)
         now = self.now()
-        existing = next((self.pipelines[i] for i in workspace.pipeline_ids if self.pipelines[i].name == name), None)
+        existing = next(
+            (self.pipelines[i] for i in workspace.pipeline_ids if self.pipelines[i].name == name), None
+        )
         if existing is not None and not new_version:
             raise DuplicateName("pipeline", name)
         pipeline = existing or Pipeline(self._next_id("pipeline"), name, workspace_id, owner_id, now)
@@ -270,7 +274,9 @@ class Store:
 
     def pipeline_of_version(self, version_id: int) -> Pipeline:
         """The pipeline one of whose versions has pk `version_id`."""
-        found = next((p for p in self.pipelines.values() if any(v.id == version_id for v in p.versions)), None)
+        found = next(
+            (p for p in self.pipelines.values() if any(v.id == version_id for v in p.versions)), None
+        )
         if found is None:
             raise UnknownEntity("pipeline version", version_id)
         return found

@@ -103,7 +103,9 @@ def _order(rows: list[Row], order_by: Mapping[str, Any] | Sequence[Mapping[str, 
         descending = direction.startswith("desc")
         nulls_high = descending == direction.endswith("nulls_first") if "nulls" in direction else True
 
-        def key(row: Row, column: Mapping[str, Any] = column, nulls_high: bool = nulls_high) -> tuple[Any, ...]:
+        def key(
+            row: Row, column: Mapping[str, Any] = column, nulls_high: bool = nulls_high
+        ) -> tuple[Any, ...]:
             value = _column(row, column)[1]
             return ((value is None) == nulls_high, value)
 

@@ -48,14 +48,17 @@ def _table(rows_of: Callable[[Rows], list[Row]]) -> Resolver:
 
 
 def _by_pk(rows_of: Callable[[Rows], list[Row]]) -> Resolver:
-    def resolve(_root: Any, info: GraphQLResolveInfo, id: int) -> Row | None:  # noqa: A002
+    def resolve(_root: Any, info: GraphQLResolveInfo, id: int) -> Row | None:
         return next((row for row in rows_of(info.context.rows) if row["id"] == id), None)
 
     return resolve
 
 
 def insert_workspace_one(
-    _root: Any, info: GraphQLResolveInfo, object: Mapping[str, Any], on_conflict: Any = None  # noqa: A002
+    _root: Any,
+    info: GraphQLResolveInfo,
+    object: Mapping[str, Any],
+    on_conflict: Any = None,
 ) -> Row | None:
     """Insert a workspace owned by `owner_id` (else the first user, else the caller), made their
     default when `user_default_workspaces` is given; a taken name answers null with

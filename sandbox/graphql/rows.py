@@ -26,7 +26,13 @@ from sandbox.graphql.filters import Row, select
 
 Resolver = Callable[..., Any]
 #: What the sandbox says every model was converted for (it converts nothing).
-CONVERSION = {"framework": "onnx", "arch": "x86", "accel": "none", "python_version": "3.8", "requirements": []}
+CONVERSION = {
+    "framework": "onnx",
+    "arch": "x86",
+    "accel": "none",
+    "python_version": "3.8",
+    "requirements": [],
+}
 READY = "ready"
 VISIBILITY = "private"
 
@@ -54,7 +60,11 @@ def aggregate(source: Callable[[], Iterable[Row]]) -> Resolver:
 
     def resolve(_info: Any = None, **args: Any) -> Row:
         nodes = select(source(), **args)
-        return {"aggregate": {"count": lambda _info=None, **_: len(nodes)}, "nodes": nodes}
+
+        def count(_info: Any = None, **_: Any) -> int:
+            return len(nodes)
+
+        return {"aggregate": {"count": count}, "nodes": nodes}
 
     return resolve
 
@@ -75,14 +85,7 @@ class Rows:
         return [self.workspace(w) for w in self.store.workspaces.values()]
 
     def default_workspaces(self) -> list[Row]:
-        return [
-            {
-                "user_id": user_id,
-                "workspace_id": workspace_id,
-                "workspace": one(lambda w=workspace_id: self.workspace(self.store.workspace(w))),
-            }
-            for user_id, workspace_id in self.store.default_workspaces.items()
-        ]
+        return [self.default_workspace(u, w) for u, w in self.store.default_workspaces.items()]
 
     def model_groups(self) -> list[Row]:
         return [self.model_group(m) for m in self.store.models.values()]
@@ -119,6 +122,13 @@ class Rows:
             "pipelines": many(lambda: [self.pipeline(store.pipeline(i)) for i in workspace.pipeline_ids]),
         }
 
+    def default_workspace(self, user_id: str, workspace_id: int) -> Row:
+        return {
+            "user_id": user_id,
+            "workspace_id": workspace_id,
+            "workspace": one(lambda: self.workspace(self.store.workspace(workspace_id))),
+        }
+
     def workspace_user(self, workspace: Workspace, user_id: str, role: Role) -> Row:
         return {
             "user_id": user_id,
@@ -141,9 +151,11 @@ class Rows:
 
     def model_version(self, version: ModelVersion) -> Row:
         store = self.store
-        configs = lambda: [  # noqa: E731
-            self.model_config(c) for c in store.model_configs.values() if c.model_version_id == version.id
-        ]
+
+        def configs() -> list[Row]:
+            mine = (c for c in store.model_configs.values() if c.model_version_id == version.id)
+            return [self.model_config(c) for c in mine]
+
         return {
             "id": version.id,
             "model_id": version.model_name,
@@ -211,14 +223,16 @@ class Rows:
             "updated_at": (pipeline.updated_at or pipeline.created_at).isoformat(),
             "workspace": one(lambda: self.workspace(store.workspace(pipeline.workspace_id))),
             "deployment": one(deployment),
-            "pipeline_versions": many(lambda: [self.pipeline_version(pipeline, v) for v in pipeline.versions]),
+            "pipeline_versions": many(
+                lambda: [self.pipeline_version(pipeline, v) for v in pipeline.versions]
+            ),
             "pipeline_tags": many(list),
         }
 
     def pipeline_version(self, pipeline: Pipeline, version: PipelineVersion) -> Row:
-        running = lambda: [  # noqa: E731
-            d for d in self.store.deployments.values() if d.pipeline_version.id == version.id
-        ]
+        def running() -> list[Deployment]:
+            return [d for d in self.store.deployments.values() if d.pipeline_version.id == version.id]
+
         return {
             "id": version.id,
             "version": version.version,
@@ -228,7 +242,9 @@ class Rows:
             "created_at": version.created_at.isoformat(),
             "updated_at": version.created_at.isoformat(),
             "pipeline": one(lambda: self.pipeline(pipeline)),
-            "deployment_pipeline_versions": many(lambda: [self.deployment_pipeline_version(d) for d in running()]),
+            "deployment_pipeline_versions": many(
+                lambda: [self.deployment_pipeline_version(d) for d in running()]
+            ),
             "deployment_model_configs": many(
                 lambda: [row for d in running() for row in self.deployment_model_configs(d)]
             ),
@@ -237,7 +253,10 @@ class Rows:
 
     def deployment(self, deployment: Deployment) -> Row:
         store = self.store
-        configs = lambda: self.deployment_model_configs(deployment)  # noqa: E731
+
+        def configs() -> list[Row]:
+            return self.deployment_model_configs(deployment)
+
         return {
             "id": deployment.id,
             "deploy_id": deployment.deploy_id,
@@ -258,20 +277,18 @@ class Rows:
     def deployment_model_configs(self, deployment: Deployment) -> list[Row]:
         """The model configs a deployment runs: the newest config of each of its model versions
         (the row's id is the config's: a deployment runs a config once)."""
-        rows = []
-        for version in deployment.models:
-            config = self.store.config_of(version.id)
-            rows.append(
-                {
-                    "id": config.id,
-                    "deployment_id": deployment.id,
-                    "model_config_id": config.id,
-                    "pipeline_version_pk_id": deployment.pipeline_version.id,
-                    "deployment": one(lambda: self.deployment(deployment)),
-                    "model_config": one(lambda c=config: self.model_config(c)),
-                }
-            )
-        return rows
+        configs = [self.store.config_of(version.id) for version in deployment.models]
+        return [self.deployment_model_config(deployment, config) for config in configs]
+
+    def deployment_model_config(self, deployment: Deployment, config: ModelConfig) -> Row:
+        return {
+            "id": config.id,
+            "deployment_id": deployment.id,
+            "model_config_id": config.id,
+            "pipeline_version_pk_id": deployment.pipeline_version.id,
+            "deployment": one(lambda: self.deployment(deployment)),
+            "model_config": one(lambda: self.model_config(config)),
+        }
 
     def deployment_pipeline_version(self, deployment: Deployment) -> Row:
         version = deployment.pipeline_version

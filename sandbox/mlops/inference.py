@@ -93,4 +93,7 @@ async def pipelines_infer(request: web.Request) -> web.StreamResponse:
     return json_response(answer)
 
 
-HANDLERS: dict[str, Handler] = {"pipelines_infer": pipelines_infer, "pipelines_infer_pipeline": pipelines_infer}
+HANDLERS: dict[str, Handler] = {
+    "pipelines_infer": pipelines_infer,
+    "pipelines_infer_pipeline": pipelines_infer,
+}

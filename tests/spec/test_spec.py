@@ -88,7 +88,9 @@ def test_spec_describes_exactly_the_documented_and_the_sdks_operations(document:
     documented = {op: path for op, (method, path, _) in found.items() if op not in SDK_OPERATIONS}
     assert documented == DOCUMENTED_OPERATIONS
     assert {method for op, (method, _, _) in found.items() if op in DOCUMENTED_OPERATIONS} == {"post"}
-    assert {op: (method, path) for op, (method, path, _) in found.items() if op in SDK_OPERATIONS} == SDK_OPERATIONS
+    assert {
+        op: (method, path) for op, (method, path, _) in found.items() if op in SDK_OPERATIONS
+    } == SDK_OPERATIONS
     assert {source for op, (_, _, source) in found.items() if op in SDK_OPERATIONS} == {SDK_SOURCE}
 
 

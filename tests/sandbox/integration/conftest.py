@@ -19,7 +19,8 @@ async def deployed(api: SpecClient) -> dict[str, Any]:
     ref = {"name": version["model_id"], "version": version["model_version"], "sha": version["sha"]}
     definition = {"id": "sdkinfer", "steps": [{"ModelInference": {"models": [ref]}}]}
     created = await api.post(
-        "/v1/api/pipelines/create", json={"pipeline_id": "sdkinfer", "workspace_id": workspace_id, "definition": definition}
+        "/v1/api/pipelines/create",
+        json={"pipeline_id": "sdkinfer", "workspace_id": workspace_id, "definition": definition},
     )
     body = {"deploy_id": "sdkinfer", "pipeline_version_pk_id": created.body["pipeline_variant_pk_id"]}
     deployment = await api.post("/v1/api/pipelines/deploy", json=body)

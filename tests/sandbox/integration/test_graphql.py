@@ -31,7 +31,7 @@ async def test_rest_and_graphql_share_one_store(api: SpecClient) -> None:
     workspace_id = created.body["workspace_id"]
     found = await gql(
         api,
-        "query ($name: String!) { workspace(where: {name: {_eq: $name}}) { id name archived users { user_id } } }",
+        "query ($name: String!) { workspace(where: {name: {_eq: $name}}) { id name users { user_id } } }",
         name="over-rest",
     )
     assert [w["id"] for w in found["workspace"]] == [workspace_id]
@@ -77,7 +77,9 @@ async def test_filters_orderings_relationships_and_aggregates(
                pipeline_versions(order_by: {id: desc}) { id }
                deployment {
                  deployed
-                 deployment_pipeline_versions(order_by: {pipeline_version: {id: desc}}) { pipeline_version { id } }
+                 deployment_pipeline_versions(order_by: {pipeline_version: {id: desc}}) {
+                   pipeline_version { id }
+                 }
                  deployment_model_configs_aggregate(distinct_on: deployment_id) {
                    nodes { model_config { runtime model { sha model { name } } } }
                  }
@@ -94,14 +96,19 @@ async def test_filters_orderings_relationships_and_aggregates(
     assert deployment["deployed"] is True
     assert deployment["deployment_pipeline_versions"] == [{"pipeline_version": {"id": ids[1]}}]
     (node,) = deployment["deployment_model_configs_aggregate"]["nodes"]
-    assert node["model_config"] == {"runtime": "onnx", "model": {"sha": deployed["sha"], "model": {"name": "sdkinfer-model"}}}
+    assert node["model_config"] == {
+        "runtime": "onnx",
+        "model": {"sha": deployed["sha"], "model": {"name": "sdkinfer-model"}},
+    }
 
     counted = await gql(
         api,
         """query ($sha: String!) {
              model(where: {_and: [{sha: {_eq: $sha}}, {model: {name: {_like: "sdkinfer%"}}}]}) {
                arch: conversion(path: "arch")
-               model_configs_aggregate(where: {deployment_model_configs: {deployment: {deployed: {_eq: true}}}}) {
+               model_configs_aggregate(
+                 where: {deployment_model_configs: {deployment: {deployed: {_eq: true}}}}
+               ) {
                  aggregate { count(columns: id) }
                }
              }
@@ -120,5 +127,7 @@ async def test_errors_are_answered_200_and_a_token_is_required(
     answer = await api.post("/v1/graphql", json={"query": "query { workspace { no_such_field } }"})
     assert answer.status == 200 and answer.body["data"] is None
     assert "no_such_field" in answer.body["errors"][0]["message"]
-    async with http.post(f"{sandbox.url}/v1/graphql", json={"query": "query { workspace { id } }"}) as response:
+    async with http.post(
+        f"{sandbox.url}/v1/graphql", json={"query": "query { workspace { id } }"}
+    ) as response:
         assert response.status == 401

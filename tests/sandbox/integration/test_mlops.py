@@ -399,7 +399,9 @@ async def test_not_found_conflict_and_method(
         await api.post("/v1/api/pipelines/copy", json={"name": "c", "workspace_id": 1, "source_pipeline": 9})
     ).status == 404
     assert (
-        await api.post("/v1/api/pipelines/copy", json={"name": "housepricepipe", "workspace_id": 2, "source_pipeline": 1})
+        await api.post(
+            "/v1/api/pipelines/copy", json={"name": "housepricepipe", "workspace_id": 2, "source_pipeline": 1}
+        )
     ).status == 409
     async with http.get(f"{sandbox.url}/v1/api/workspaces/list") as response:
         assert response.status == 405 and response.headers["Allow"] == "POST"

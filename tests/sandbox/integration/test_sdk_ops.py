@@ -34,7 +34,9 @@ def read_arrow(raw: bytes) -> pa.Table:
         return reader.read_all()
 
 
-async def test_config_answers_without_a_token(sandbox: SandboxServer, http: aiohttp.ClientSession, contract: Contract) -> None:
+async def test_config_answers_without_a_token(
+    sandbox: SandboxServer, http: aiohttp.ClientSession, contract: Contract
+) -> None:
     async with http.get(f"{sandbox.url}/v1/api/config") as response:
         body = await response.json()
     assert response.status == 200 and body == {"default_arch": "x86"}
@@ -68,17 +70,23 @@ async def test_model_versions_and_configs(api: SpecClient) -> None:
     assert config["model_version_id"] == version_id and config["runtime"] == "onnx"
 
     inserted = await api.post(
-        "/v1/api/models/insert_model_config", json={"model_version_id": version_id, "tensor_fields": ["tensor"]}
+        "/v1/api/models/insert_model_config",
+        json={"model_version_id": version_id, "tensor_fields": ["tensor"]},
     )
     assert inserted.body["model_config"]["tensor_fields"] == ["tensor"]
     assert inserted.body["model_config"]["id"] != config["id"]
     again = await api.post("/v1/api/models/get_version_by_id", json={"model_version_id": version_id})
     assert again.body["model_version"]["config"] == inserted.body["model_config"]
 
-    listed = await api.post("/v1/api/models/list", json={"workspace_id": workspace_id, "workspace_name": None})
+    listed = await api.post(
+        "/v1/api/models/list", json={"workspace_id": workspace_id, "workspace_name": None}
+    )
     (item,) = listed.body["models"]
     assert item["model"]["id"] == first["id"] and item["workspace"]["id"] == workspace_id
-    assert [v["model_version"]["id"] for v in item["model_versions"]] == [version_id, first["models"][0]["id"]]
+    assert [v["model_version"]["id"] for v in item["model_versions"]] == [
+        version_id,
+        first["models"][0]["id"],
+    ]
     assert (await api.post("/v1/api/models/get_version_by_id", json={"model_version_id": 999})).status == 404
     missing = {"model_version_id": 999, "tensor_fields": None}
     assert (await api.post("/v1/api/models/insert_model_config", json=missing)).status == 404
@@ -100,7 +108,8 @@ async def test_recreating_a_pipeline_adds_a_version_and_lists_and_looks_up(api: 
     assert {"sdkpipe", "housepricepipe"} <= {p["pipeline"]["name"] for p in everywhere.body["pipelines"]}
 
     got = await api.post(
-        "/v1/api/pipelines/get_pipeline_by_name", json={"pipeline_name": "sdkpipe", "workspace_id": workspace_id}
+        "/v1/api/pipelines/get_pipeline_by_name",
+        json={"pipeline_name": "sdkpipe", "workspace_id": workspace_id},
     )
     assert got.body == by_id.body["pipelines"][0]
     pk = first.body["pipeline_pk_id"]
@@ -145,10 +154,14 @@ async def test_sdk_inference_in_three_media_types_and_the_logs(
     async with http.post(url, data=b"not arrow", headers=headers) as response:
         assert response.status == 400
     wrong = f"{sandbox.url}/v1/api/pipelines/infer/{deployed['name']}/otherpipe"
-    async with http.post(wrong, json={"tensor": ROWS}, headers={**auth, "Content-Type": "application/json"}) as response:
+    async with http.post(
+        wrong, json={"tensor": ROWS}, headers={**auth, "Content-Type": "application/json"}
+    ) as response:
         assert response.status == 404
 
-    topic = (await api.post("/v1/api/plateau/get_topic_name", json={"pipeline_pk_id": deployed["pipeline_id"]})).body
+    topic = (
+        await api.post("/v1/api/plateau/get_topic_name", json={"pipeline_pk_id": deployed["pipeline_id"]})
+    ).body
     logs = f"{sandbox.url}/v1/logs/topic/{topic['topic_name']}/records"
     params = {**SDK_PARAMS, "page_size": "100", "order": "desc"}
     async with http.post(logs, params=params, json={}, headers={**auth, "Accept": ARROW}) as response:
@@ -163,7 +176,10 @@ async def test_sdk_inference_in_three_media_types_and_the_logs(
     limited = {"page_size": "1", "dataset[]": "metadata", "dataset.separator": "."}
     async with http.post(logs, params=limited, json={}, headers=auth) as response:
         body = await response.json()
-    assert body["status"] == "RecordLimited" and list(body["records"][0]) == ["metadata.last_model", "metadata.elapsed"]
+    assert body["status"] == "RecordLimited" and list(body["records"][0]) == [
+        "metadata.last_model",
+        "metadata.elapsed",
+    ]
     window = {"time.start": "2001-01-01T00:00:00+00:00", "time.end": "2001-01-02T00:00:00+00:00"}
     async with http.post(logs, params=window, json={}, headers=auth) as response:
         assert (await response.json()) == {"records": [], "status": "Complete"}

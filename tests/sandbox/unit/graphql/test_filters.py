@@ -46,7 +46,11 @@ def test_where(where: dict[str, Any], ids: list[int]) -> None:
 
 def test_relationships_match_any_related_row_or_the_related_object() -> None:
     children = [{"tag": "x"}, {"tag": "y"}]
-    row = {"children": many(lambda: children), "parent": one(lambda: {"name": "p"}), "orphan": one(lambda: None)}
+    row = {
+        "children": many(lambda: children),
+        "parent": one(lambda: {"name": "p"}),
+        "orphan": one(lambda: None),
+    }
     assert matches(row, {"children": {"tag": {"_eq": "y"}}})
     assert not matches(row, {"children": {"tag": {"_eq": "z"}}})
     assert matches(row, {"parent": {"name": {"_eq": "p"}}})

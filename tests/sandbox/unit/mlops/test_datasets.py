@@ -31,8 +31,16 @@ def test_the_sdks_defaults_show_all_but_metadata_flattened() -> None:
 
 
 def test_named_parts_repeated_values_and_dotted_exclusions() -> None:
-    query = MultiDict([("dataset[]", "time"), ("dataset[]", "metadata"), ("dataset.exclude[]", "metadata.elapsed")])
+    query = MultiDict(
+        [("dataset[]", "time"), ("dataset[]", "metadata"), ("dataset.exclude[]", "metadata.elapsed")]
+    )
     assert Dataset.from_query(query).apply(RECORD) == {"time": 1, "metadata": {"last_model": "{}"}}
     assert RECORD["metadata"] == {"last_model": "{}", "elapsed": [5]}  # the record itself is untouched
     star = Dataset(("*", "metadata"), ("in",), "/").apply(RECORD)
-    assert star == {"time": 1, "out/variable": [3.0], "anomaly/count": 0, "metadata/last_model": "{}", "metadata/elapsed": [5]}
+    assert star == {
+        "time": 1,
+        "out/variable": [3.0],
+        "anomaly/count": 0,
+        "metadata/last_model": "{}",
+        "metadata/elapsed": [5],
+    }
