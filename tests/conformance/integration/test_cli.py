@@ -126,14 +126,17 @@ async def test_exit_2_on_usage_errors(
     assert status == 2 and message in err, err
 
 
-async def test_dry_run_calls_nothing(sandbox: SandboxServer, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_dry_run_calls_nothing(
+    sandbox: SandboxServer, capsys: pytest.CaptureFixture[str], contract: Contract
+) -> None:
     before = snapshot(sandbox)
     status, out, _ = await conformance(
         sandbox_argv(sandbox, "--allow-writes", "--stateful", "--dry-run"), capsys
     )
     assert status == 0
     assert snapshot(sandbox) == before
-    assert "operations (37):" in out and "workspaces_create" in out and "[writes]" in out
+    assert f"operations ({len(contract.operations)}):" in out
+    assert "workspaces_create" in out and "[writes]" in out
     assert "created_appears_in_list" in out and "created_id_accepted" in out
     assert "phases: examples, coverage, fuzzing, stateful" in out
 

@@ -37,14 +37,14 @@ async def broken(tmp_path: Path, contract: Contract) -> AsyncIterator[SandboxSer
     await server.close()
 
 
-async def test_one_passing_test_per_operation(sandbox: SandboxServer) -> None:
+async def test_one_passing_test_per_operation(sandbox: SandboxServer, contract: Contract) -> None:
     argv = sandbox_argv(sandbox, "--include-tag", "workspaces", "--max-examples", "2", "-v")
     status, out = await pytest_conformance(*argv)
     assert status == 0, out
     assert "test_operation_conforms[workspaces_list] PASSED" in out
     assert "test_operation_conforms[workspaces_list_users] PASSED" in out
     assert "writes upstream (x-mlops-writes); needs --allow-writes" in out  # workspaces_create, skipped
-    assert "3 passed, 35 skipped" in out
+    assert f"3 passed, {len(contract.operations) - 3} skipped" in out
 
 
 async def test_a_broken_operation_fails_with_its_check_and_curl(broken: SandboxServer) -> None:

@@ -136,7 +136,8 @@ def test_spec_check_accepts_the_spec_and_the_example_config(capsys, monkeypatch,
     assert main(["spec-check", "--config", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
     count = len(contract.operations)
-    assert f"{count} operations compiled" in out and f"{count} operations routed to wallaroo, openlayer" in out
+    assert f"{count} operations compiled" in out
+    assert f"{count} operations routed to wallaroo, openlayer" in out
 
 
 def test_spec_check_fails_readably_on_a_broken_spec(tmp_path, capsys) -> None:
