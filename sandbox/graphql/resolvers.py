@@ -1,6 +1,7 @@
 """The root fields of the GraphQL schema, resolved over the store's rows.
 
-Each table `t` of `TABLES` serves `t` (Hasura's list arguments, see `filters`) and `t_by_pk`;
+Each table `t` of `TABLES` serves `t` (Hasura's list arguments, see `filters`) and, when its rows
+have an `id` (all but user_default_workspace), `t_by_pk`;
 the one mutation the SDK sends on its own, `insert_workspace_one` (CreateDefaultUserWorkspace,
 when a user has no default workspace yet), creates the workspace in the store.
 """
@@ -80,6 +81,10 @@ def insert_workspace_one(
 
 QUERY_FIELDS: dict[str, Resolver] = {
     **{name: _table(rows_of) for name, rows_of in TABLES.items()},
-    **{f"{name}_by_pk": _by_pk(rows_of) for name, rows_of in TABLES.items()},
+    **{
+        f"{name}_by_pk": _by_pk(rows_of)
+        for name, rows_of in TABLES.items()
+        if name != "user_default_workspace"
+    },
 }
 MUTATION_FIELDS: dict[str, Resolver] = {"insert_workspace_one": insert_workspace_one}
