@@ -24,7 +24,7 @@ NOTHING_TO_BREAK = {
     "pipelines_undeploy",
     "assays_v2_set_active",
 }
-#: At least this many of the 37 operations' example bodies break (bad_enum needs an enum field).
+#: At least this many of the operations' example bodies break (bad_enum needs an enum field).
 MINIMUM_BROKEN = {
     Fault.MISSING_REQUIRED_FIELD: 28,
     Fault.WRONG_TYPE: 28,
