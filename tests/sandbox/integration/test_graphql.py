@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+from graphql import GraphQLObjectType, get_named_type, is_non_null_type
 
 from sandbox import SandboxServer
+from sandbox.graphql.schema import executable_schema
 from tests.support.sandbox import SpecClient
 
 
@@ -131,3 +133,35 @@ async def test_errors_are_answered_200_and_a_token_is_required(
         f"{sandbox.url}/v1/graphql", json={"query": "query { workspace { id } }"}
     ) as response:
         assert response.status == 401
+
+
+def _selection(type_: GraphQLObjectType, depth: int) -> str:
+    """Every field of `type_` that takes no required argument: leaves as they are, objects (and
+    lists of them) `depth` levels down."""
+    parts = []
+    for name, field in type_.fields.items():
+        if any(is_non_null_type(arg.type) for arg in field.args.values()):
+            continue
+        named = get_named_type(field.type)
+        if isinstance(named, GraphQLObjectType):
+            if depth > 0:
+                parts.append(f"{name} {{ {_selection(named, depth - 1)} }}")
+        else:
+            parts.append(name)
+    return " ".join(parts) or "__typename"
+
+
+async def test_every_column_and_relationship_resolves_as_the_sdl_types_it(
+    api: SpecClient,
+    deployed: dict[str, Any],
+) -> None:
+    """No field answers a value its SDL type forbids (a null where `!`): each table, two levels deep."""
+    root = executable_schema().query_type
+    assert root is not None
+    for name, field in root.fields.items():
+        if name.endswith("_by_pk"):
+            continue
+        table = get_named_type(field.type)
+        assert isinstance(table, GraphQLObjectType)
+        data = await gql(api, f"query {{ {name} {{ {_selection(table, 2)} }} }}")
+        assert data[name], f"{name}: no rows"
