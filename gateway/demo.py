@@ -12,6 +12,7 @@ from sandbox import SandboxServer, SandboxSettings, start_sandbox
 
 DEMO_TEAM_KEY = "demo-team-key-0123456789abcdef"
 #: The path prefixes of the spec's Openlayer operations: tests, inference pipelines, background tasks.
+WALLAROO_PATHS = ("/v1/api/", "/v2/api/", "/v1/graphql", "/v1/logs/")
 OPENLAYER_PATHS = ("/v1/tests/", "/v1/inference-pipelines/", "/v1/background-tasks/")
 
 
@@ -28,7 +29,7 @@ def sandbox_upstreams(sandbox: SandboxServer) -> tuple[UpstreamConfig, UpstreamC
     )
     openlayer_key = UpstreamAuth(AuthMode.STATIC, settings.openlayer_api_keys[0])
     return (
-        UpstreamConfig("wallaroo", sandbox.url, ("/v1/api/", "/v2/api/"), auth=login),
+        UpstreamConfig("wallaroo", sandbox.url, WALLAROO_PATHS, auth=login),
         UpstreamConfig("openlayer", sandbox.url, OPENLAYER_PATHS, auth=openlayer_key),
     )
 

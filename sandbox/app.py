@@ -33,18 +33,32 @@ from sandbox.core.validation import validation_middleware
 from sandbox.faults.admin import add_fault_routes
 from sandbox.faults.bodies import BodyFaults
 from sandbox.faults.middleware import accept_invalid_hook, fault_middleware, stand_in_hook
+from sandbox.graphql import http as graphql_http
 from sandbox.keycloak.http import add_token_routes
 from sandbox.keycloak.realm import TokenRealm
-from sandbox.mlops import deployments, features, inference, models, pipelines, users, workspaces
+from sandbox.mlops import (
+    deployments,
+    features,
+    inference,
+    logs,
+    models,
+    pipelines,
+    platform,
+    users,
+    workspaces,
+)
 from sandbox.openlayer import evaluate, inference_pipelines, results, tasks
 
 HANDLER_MODULES = (
+    platform,
+    graphql_http,
     users,
     workspaces,
     models,
     pipelines,
     deployments,
     inference,
+    logs,
     features,
     evaluate,
     results,

@@ -80,6 +80,21 @@ class ModelVersion:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ModelConfig:
+    """How a model version runs: its runtime and options. Each upload gets one (the runtime its
+    framework implies); `models/insert_model_config` adds more, the newest of a version wins."""
+
+    id: int
+    model_version_id: int
+    runtime: str
+    tensor_fields: tuple[str, ...] | None = None
+    filter_threshold: float | None = None
+    input_schema: str | None = None
+    output_schema: str | None = None
+    batch_config: str | None = None
+
+
 @dataclass(slots=True)
 class Model:
     """A named model in a workspace; each upload under the same name adds a version."""
@@ -112,6 +127,7 @@ class Pipeline:
     workspace_id: int
     owner_id: str
     created_at: datetime
+    updated_at: datetime | None = None
     versions: list[PipelineVersion] = field(default_factory=list)
     inferences: list[InferenceRecord] = field(default_factory=list)
 
@@ -141,6 +157,7 @@ class Deployment:
     ready_at: float
     engine: Pod
     engine_lb: Pod
+    created_at: datetime
     active: bool = True
 
     @property

@@ -57,4 +57,5 @@ def add_api_route(app: web.Application, contract: Contract, handlers: Mapping[st
             raise ApiError(404, f"{operation.operation_id} is not implemented by the sandbox")
         return await handler(request)
 
-    app.router.add_route("*", "/{tail:.*}", dispatch, name=API_ROUTE)
+    # [\s\S]: a decoded path may hold a newline (%0A), which `.` would not match
+    app.router.add_route("*", r"/{tail:[\s\S]*}", dispatch, name=API_ROUTE)

@@ -65,7 +65,7 @@ def seed_store(store: Store, realm: TokenRealm, settings: SandboxSettings) -> No
         admin_email, settings.admin_password, email=admin_email, user_id=store.new_uuid(), admin=True
     )
     admin = store.add_user(account)
-    store.create_workspace(f"{admin_email} - Default Workspace", admin.id)
+    store.create_workspace(f"{admin_email} - Default Workspace", admin.id, default=True)
 
     workspace = store.create_workspace(HOUSEPRICE_WORKSPACE, admin.id)
     model_bytes = random.Random(settings.seed).randbytes(4096)

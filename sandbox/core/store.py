@@ -28,6 +28,7 @@ from sandbox.core.records import (
     DeploymentStatus,
     InferenceRecord,
     Model,
+    ModelConfig,
     ModelVersion,
     Pipeline,
     PipelineVersion,
@@ -53,6 +54,8 @@ class Store:
         self.users: dict[str, User] = {}
         self.workspaces: dict[int, Workspace] = {}
         self.models: dict[int, Model] = {}
+        self.model_configs: dict[int, ModelConfig] = {}
+        self.default_workspaces: dict[str, int] = {}
         self.pipelines: dict[int, Pipeline] = {}
         self.deployments: dict[int, Deployment] = {}
         self.openlayer = OpenlayerStore(clock, self.new_uuid)
@@ -98,11 +101,14 @@ class Store:
 
     # ------------------------------------------------------------------ workspaces
 
-    def create_workspace(self, name: str, owner_id: str) -> Workspace:
+    def create_workspace(self, name: str, owner_id: str, *, default: bool = False) -> Workspace:
+        """A new workspace `owner_id` owns; `default`: it becomes that user's default workspace."""
         if any(w.name == name for w in self.workspaces.values()):
             raise DuplicateName("workspace", name)
         workspace = Workspace(self._next_id("workspace"), name, self.now(), owner_id, {owner_id: Role.OWNER})
         self.workspaces[workspace.id] = workspace
+        if default:
+            self.default_workspaces[owner_id] = workspace.id
         return workspace
 
     def workspace(self, workspace_id: int) -> Workspace:
@@ -121,9 +127,16 @@ class Store:
     # ------------------------------------------------------------------ models
 
     def add_model_version(
-        self, workspace_id: int, name: str, visibility: str, upload: StoredFile, file_name: str
+        self,
+        workspace_id: int,
+        name: str,
+        visibility: str,
+        upload: StoredFile,
+        file_name: str,
+        runtime: str = "onnx",
     ) -> Model:
-        """Adopt an uploaded file as the newest version of model `name` (created if new)."""
+        """Adopt an uploaded file as the newest version of model `name` (created if new), with a
+        model config of `runtime`."""
         workspace = self.workspace(workspace_id)
         now = self.now()
         model = next((self.models[i] for i in workspace.model_ids if self.models[i].name == name), None)
@@ -141,7 +154,30 @@ class Store:
             )
         )
         model.visibility, model.updated_at = visibility, now
+        self.add_model_config(version_id, runtime)
         return model
+
+    def model_version(self, version_id: int) -> ModelVersion:
+        found = next((v for m in self.models.values() for v in m.versions if v.id == version_id), None)
+        if found is None:
+            raise UnknownEntity("model version", version_id)
+        return found
+
+    def add_model_config(self, version_id: int, runtime: str, **options: Any) -> ModelConfig:
+        self.model_version(version_id)
+        config = ModelConfig(self._next_id("model_config"), version_id, runtime, **options)
+        self.model_configs[config.id] = config
+        return config
+
+    def model_config(self, config_id: int) -> ModelConfig:
+        return _lookup(self.model_configs, "model config", config_id)
+
+    def config_of(self, version_id: int) -> ModelConfig:
+        """The newest model config of a model version (every version has at least one)."""
+        self.model_version(version_id)
+        return max(
+            (c for c in self.model_configs.values() if c.model_version_id == version_id), key=lambda c: c.id
+        )
 
     def model(self, model_id: int) -> Model:
         return _lookup(self.models, "model", model_id)
@@ -181,17 +217,26 @@ class Store:
         definition: dict[str, Any] | str,
         owner_id: str,
         version: str | None = None,
+        *,
+        new_version: bool = False,
     ) -> Pipeline:
+        """A new pipeline, or (`new_version`) a new version of the workspace's pipeline of that
+        name; a taken name raises DuplicateName otherwise."""
         workspace = self.workspace(workspace_id)
-        if any(self.pipelines[i].name == name for i in workspace.pipeline_ids):
-            raise DuplicateName("pipeline", name)
         now = self.now()
-        pipeline = Pipeline(self._next_id("pipeline"), name, workspace_id, owner_id, now)
+        existing = next(
+            (self.pipelines[i] for i in workspace.pipeline_ids if self.pipelines[i].name == name), None
+        )
+        if existing is not None and not new_version:
+            raise DuplicateName("pipeline", name)
+        pipeline = existing or Pipeline(self._next_id("pipeline"), name, workspace_id, owner_id, now)
         pipeline.versions.append(
             PipelineVersion(self._next_id("pipeline_version"), version or self.new_uuid(), definition, now)
         )
-        self.pipelines[pipeline.id] = pipeline
-        workspace.pipeline_ids.append(pipeline.id)
+        pipeline.updated_at = now
+        if existing is None:
+            self.pipelines[pipeline.id] = pipeline
+            workspace.pipeline_ids.append(pipeline.id)
         return pipeline
 
     def pipeline(self, pipeline_id: int) -> Pipeline:
@@ -203,6 +248,15 @@ class Store:
             if self.pipelines[pipeline_id].name == name:
                 return self.pipelines[pipeline_id]
         raise UnknownEntity("pipeline", name)
+
+    def pipeline_of_version(self, version_id: int) -> Pipeline:
+        """The pipeline one of whose versions has pk `version_id`."""
+        found = next(
+            (p for p in self.pipelines.values() if any(v.id == version_id for v in p.versions)), None
+        )
+        if found is None:
+            raise UnknownEntity("pipeline version", version_id)
+        return found
 
     def pipeline_version(self, pipeline: Pipeline, key: int | str) -> PipelineVersion:
         """A version of `pipeline` by pk id (int) or by version uuid (str)."""
@@ -246,6 +300,7 @@ class Store:
             ready_at,
             engine=self._pod("engine"),
             engine_lb=self._pod("engine-lb"),
+            created_at=self.now(),
         )
         self.deployments[deployment.id] = deployment
         return deployment

@@ -3,7 +3,8 @@
 A deployment reports Starting (engine Pending) until the configured start delay has passed on
 the store's clock, then Running with its pipeline and model statuses; no background task is
 involved. Its models come from the request (`models`, `model_ids`, `model_configs`) or else from
-the pipeline definition's ModelInference steps.
+the pipeline definition's ModelInference steps. The official SDK names only the pipeline
+version's pk; the pipeline is the one that version belongs to.
 """
 
 from __future__ import annotations
@@ -64,7 +65,10 @@ def start_deployment(
 
 async def pipelines_deploy(request: web.Request) -> web.StreamResponse:
     data, the_store = body(request), store(request)
-    pipeline = the_store.pipeline(data["pipeline_id"])
+    if "pipeline_id" in data:
+        pipeline = the_store.pipeline(data["pipeline_id"])
+    else:  # the SDK names the version's pk only
+        pipeline = the_store.pipeline_of_version(data["pipeline_version_pk_id"])
     version = the_store.pipeline_version(
         pipeline, data.get("pipeline_version_pk_id", data.get("pipeline_version"))
     )

@@ -1,9 +1,12 @@
-"""Handlers of the MLOps API's model operations: both uploads, listing and details.
+"""Handlers of the MLOps API's model operations: the uploads, listing and details, and the
+official SDK's model version look-up and model configs.
 
 Uploads arrive already spooled to disk and hashed (see `validation`); the store adopts the file
-as a new version of the named model. Responses use the documents' shapes: Hasura's
-`insert_models.returning[0].models[0].id`, `model_config` and `image_path` null, and `owner_id`
-as the documents print it for API uploads: the two-character string `""`.
+as a new version of the named model, with a model config. Responses use the documents' shapes:
+Hasura's `insert_models.returning[0].models[0].id`, `model_config` and `image_path` null, and
+`owner_id` as the documents print it for API uploads: the two-character string `""`. Where the
+SDK's models want more (`models/list` items with `model`, `model_versions` and `workspace`,
+`models/get` with its `workspace`), the answer carries both: the documents' fields and the SDK's.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from aiohttp.typedefs import Handler
 
 from sandbox.core.context import FORM, UPLOAD, body, query, store
 from sandbox.core.errors import ApiError
-from sandbox.core.records import Model, ModelVersion, StoredFile
+from sandbox.core.records import Model, ModelConfig, ModelVersion, StoredFile
 from sandbox.core.responses import json_response
 from sandbox.core.store import Store
 
 UNRECORDED_OWNER = '""'
+READY = "ready"  # the sandbox converts nothing: every upload is ready at once
 VISIBILITIES = ("public", "private")
 DEFAULT_VISIBILITY = "private"
 
@@ -29,7 +33,10 @@ def _inserted(
     the_store: Store, workspace_id: int, name: str, visibility: str, upload: StoredFile, file_name: str
 ) -> web.Response:
     model = the_store.add_model_version(workspace_id, name, visibility, upload, file_name)
-    return json_response({"insert_models": {"returning": [{"models": [{"id": model.id}]}]}})
+    # Hasura's insert-returning: the model row (`models`), and under it the new version (`model`),
+    # whose id the SDK reads as the model version's (models/get_version_by_id).
+    inserted = {"id": model.id, "models": [{"id": model.latest.id}]}
+    return json_response({"insert_models": {"returning": [inserted]}})
 
 
 def _upload_fields(fields: Mapping[str, Any]) -> tuple[int, str, str]:
@@ -81,6 +88,57 @@ def _model_summary(model: Model) -> dict[str, Any]:
     }
 
 
+def _workspace_ref(the_store: Store, model: Model) -> dict[str, Any]:
+    workspace = the_store.workspace(model.workspace_id)
+    return {
+        "id": workspace.id,
+        "name": workspace.name,
+        "archived": workspace.archived,
+        "created_at": workspace.created_at.isoformat(),
+        "created_by": workspace.created_by,
+    }
+
+
+def config_json(config: ModelConfig) -> dict[str, Any]:
+    """A model config as the SDK's ModelConfig model reads it."""
+    return {
+        "id": config.id,
+        "model_version_id": config.model_version_id,
+        "runtime": config.runtime,
+        "tensor_fields": list(config.tensor_fields) if config.tensor_fields is not None else None,
+        "filter_threshold": config.filter_threshold,
+        "input_schema": config.input_schema,
+        "output_schema": config.output_schema,
+        "batch_config": config.batch_config,
+    }
+
+
+def configured_version_json(the_store: Store, version: ModelVersion) -> dict[str, Any]:
+    """A model version with its config: the SDK's ConfiguredModelVersion, whose `model_version`
+    carries both the generated model's fields (name, file_info, workspace_id ...) and the
+    GraphQL-style ones the SDK's ModelVersion object reads (model_id, model_version, sha ...)."""
+    model = the_store.model(version.model_pk)
+    details = {
+        **_version_json(version),
+        "name": version.model_name,
+        "file_info": {
+            "file_name": version.file_name,
+            "sha": version.sha,
+            "size": version.size,
+            "version": version.version,
+        },
+        "status": READY,
+        "visibility": model.visibility,
+        "workspace_id": model.workspace_id,
+        "created_at": version.created_at.isoformat(),
+        "updated_at": version.created_at.isoformat(),
+        "error_summary": None,
+        "task_id": None,
+        "conversion": None,
+    }
+    return {"model_version": details, "config": config_json(the_store.config_of(version.id))}
+
+
 def _version_json(version: ModelVersion) -> dict[str, Any]:
     return {
         "sha": version.sha,
@@ -98,11 +156,19 @@ async def models_list(request: web.Request) -> web.StreamResponse:
     data, the_store = body(request), store(request)
     workspace = (
         the_store.workspace(data["workspace_id"])
-        if "workspace_id" in data
+        if data.get("workspace_id") is not None
         else the_store.workspace_by_name(data["workspace_name"])
     )
-    models = the_store.models_in(workspace.id)
-    return json_response({"models": [_model_summary(m) for m in models]})
+    items = [
+        {
+            **_model_summary(model),
+            "model": {**_model_summary(model), "workspace_id": model.workspace_id},
+            "model_versions": [configured_version_json(the_store, v) for v in reversed(model.versions)],
+            "workspace": _workspace_ref(the_store, model),
+        }
+        for model in the_store.models_in(workspace.id)
+    ]
+    return json_response({"models": items})
 
 
 async def models_get_by_id(request: web.Request) -> web.StreamResponse:
@@ -125,18 +191,42 @@ async def models_get(request: web.Request) -> web.StreamResponse:
     the_store = store(request)
     model = the_store.model(body(request)["id"])
     versions = [_version_json(v) for v in reversed(model.versions)]
-    workspace = the_store.workspace(model.workspace_id)
-    # The generated client's ModelsGetResponse200 requires the workspace, which the documents omit.
-    owner = {"id": workspace.id, "name": workspace.name}
-    return json_response({**_model_summary(model), "models": versions, "workspace": owner})
+    return json_response(
+        {**_model_summary(model), "models": versions, "workspace": _workspace_ref(the_store, model)}
+    )
+
+
+async def models_get_version_by_id(request: web.Request) -> web.StreamResponse:
+    the_store = store(request)
+    version = the_store.model_version(body(request)["model_version_id"])
+    return json_response({"model_version": configured_version_json(the_store, version)})
+
+
+async def models_insert_model_config(request: web.Request) -> web.StreamResponse:
+    data, the_store = body(request), store(request)
+    version_id = data["model_version_id"]
+    tensor_fields = data.get("tensor_fields")
+    config = the_store.add_model_config(
+        version_id,
+        the_store.config_of(version_id).runtime,
+        tensor_fields=tuple(tensor_fields) if tensor_fields is not None else None,
+        filter_threshold=data.get("filter_threshold"),
+        input_schema=data.get("input_schema"),
+        output_schema=data.get("output_schema"),
+        batch_config=data.get("batch_config"),
+    )
+    return json_response({"model_config": config_json(config)})
 
 
 HANDLERS: dict[str, Handler] = {
     "models_upload": models_upload,
+    "models_upload_and_convert": models_upload,
     "models_upload_stream": models_upload_stream,
     "models_list": models_list,
     "models_get_by_id": models_get_by_id,
     "models_list_versions": models_list_versions,
     "models_get_config_by_id": models_get_config_by_id,
     "models_get": models_get,
+    "models_get_version_by_id": models_get_version_by_id,
+    "models_insert_model_config": models_insert_model_config,
 }

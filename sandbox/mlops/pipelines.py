@@ -1,7 +1,10 @@
-"""Handlers of the MLOps API's pipeline operations: create and copy.
+"""Handlers of the MLOps API's pipeline operations: create, copy, and the official SDK's list
+and look-up by name.
 
 A definition is stored as sent (an object, or a string: JSON text is decoded when it holds an
-object). A copy takes the source's latest definition and can deploy itself at once.
+object). Creating a pipeline under a name the workspace already has adds a version to it (the
+SDK re-creates a pipeline by name before every deploy). A copy takes the source's latest
+definition and can deploy itself at once.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from sandbox.core.context import body, caller_id, store
+from sandbox.core.records import Pipeline
 from sandbox.core.responses import json_response
-from sandbox.core.store import UnknownEntity
+from sandbox.core.store import Store, UnknownEntity
 from sandbox.mlops.deployments import resolve_models, start_deployment
+from sandbox.mlops.logs import topic_name
 
 
 def _definition(raw: dict[str, Any] | str) -> dict[str, Any] | str:
@@ -31,7 +36,11 @@ def _definition(raw: dict[str, Any] | str) -> dict[str, Any] | str:
 async def pipelines_create(request: web.Request) -> web.StreamResponse:
     data = body(request)
     pipeline = store(request).create_pipeline(
-        data["workspace_id"], data["pipeline_id"], _definition(data.get("definition", {})), caller_id(request)
+        data["workspace_id"],
+        data["pipeline_id"],
+        _definition(data.get("definition", {})),
+        caller_id(request),
+        new_version=True,
     )
     version = pipeline.latest
     return json_response(
@@ -74,4 +83,49 @@ async def pipelines_copy(request: web.Request) -> web.StreamResponse:
     )
 
 
-HANDLERS: dict[str, Handler] = {"pipelines_create": pipelines_create, "pipelines_copy": pipelines_copy}
+def _pipeline_item(the_store: Store, pipeline: Pipeline) -> dict[str, Any]:
+    """A pipeline as the SDK's ListPipelineItem reads it: the pipeline, its workspace, its topic."""
+    workspace = the_store.workspace(pipeline.workspace_id)
+    return {
+        "pipeline": {
+            "id": pipeline.id,
+            "name": pipeline.name,
+            "created_at": pipeline.created_at.isoformat(),
+            "updated_at": (pipeline.updated_at or pipeline.created_at).isoformat(),
+            "workspace_id": pipeline.workspace_id,
+        },
+        "workspace": {
+            "id": workspace.id,
+            "name": workspace.name,
+            "archived": workspace.archived,
+            "created_at": workspace.created_at.isoformat(),
+            "created_by": workspace.created_by,
+        },
+        "plateau_topic": topic_name(pipeline),
+    }
+
+
+async def pipelines_list_pipelines(request: web.Request) -> web.StreamResponse:
+    data, the_store = body(request), store(request)
+    if data.get("workspace_id") is not None:
+        workspaces = [the_store.workspace(data["workspace_id"])]
+    elif data.get("workspace_name") is not None:
+        workspaces = [the_store.workspace_by_name(data["workspace_name"])]
+    else:
+        workspaces = the_store.workspaces_of(caller_id(request))
+    pipelines = [the_store.pipeline(i) for w in workspaces for i in reversed(w.pipeline_ids)]
+    return json_response({"pipelines": [_pipeline_item(the_store, p) for p in pipelines]})
+
+
+async def pipelines_get_pipeline_by_name(request: web.Request) -> web.StreamResponse:
+    data, the_store = body(request), store(request)
+    pipeline = the_store.pipeline_by_name(data["workspace_id"], data["pipeline_name"])
+    return json_response(_pipeline_item(the_store, pipeline))
+
+
+HANDLERS: dict[str, Handler] = {
+    "pipelines_create": pipelines_create,
+    "pipelines_copy": pipelines_copy,
+    "pipelines_list_pipelines": pipelines_list_pipelines,
+    "pipelines_get_pipeline_by_name": pipelines_get_pipeline_by_name,
+}

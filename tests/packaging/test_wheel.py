@@ -109,6 +109,7 @@ def test_the_wheel_carries_the_spec_and_the_markers(venv: Venv) -> None:
     packages = Path(site.split()[0]).parent.parent
     for package in ("gateway", "conformance", "sandbox"):
         assert (packages / package / "py.typed").is_file(), package
+    assert (packages / "spec" / "wallaroo.graphql").is_file()  # the graphql operation's SDL
 
 
 def test_the_demo_and_the_conformance_run_name_their_extra_then_run(venv: Venv) -> None:

@@ -49,7 +49,7 @@ def gateway_config(
             UpstreamConfig(
                 "wallaroo",
                 upstream_url,
-                ("/v1/api/", "/v2/api/"),
+                ("/v1/api/", "/v2/api/", "/v1/graphql", "/v1/logs/"),
                 timeouts,
                 auth=UpstreamAuth("static", UPSTREAM_TOKEN),
             ),

@@ -21,9 +21,9 @@ from gateway.contract import Contract
 WRITING = {
     "users_invite", "users_deactivate", "users_activate",
     "workspaces_create", "workspaces_add_user", "workspaces_remove_user",
-    "models_upload", "models_upload_stream",
+    "models_upload", "models_upload_stream", "models_upload_and_convert", "models_insert_model_config",
     "pipelines_create", "pipelines_deploy", "pipelines_undeploy", "pipelines_copy",
-    "pipelines_infer",  # inference rows are logged, and assays read them
+    "pipelines_infer", "pipelines_infer_pipeline",  # inference rows are logged, and assays read them
     "assays_create", "assays_set_active", "assays_v2_set_active", "assays_v2_schedule",
     "openlayer_tests_evaluate",  # queues evaluation tasks
     "openlayer_inference_pipelines_data_stream", "openlayer_inference_pipelines_rows_update",  # rows

@@ -14,7 +14,6 @@ from gateway.config import (
     load_config,
     parse_config,
 )
-from gateway.contract import Contract
 from tests.support import ROOT
 
 EXAMPLE = ROOT / "deploy" / "gateway.example.yaml"
@@ -142,12 +141,12 @@ def test_example_config_ships_no_secret_or_key(missing: str) -> None:
     assert missing in error.value.reason
 
 
-def test_spec_check_accepts_the_spec_and_the_example_config(capsys, monkeypatch) -> None:
+def test_spec_check_accepts_the_spec_and_the_example_config(capsys, monkeypatch, contract) -> None:
     for name, value in EXAMPLE_ENV.items():
         monkeypatch.setenv(name, value)
     assert main(["spec-check", "--config", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
-    count = len(Contract.load().operations)
+    count = len(contract.operations)
     assert f"{count} operations compiled" in out
     assert f"{count} operations routed to wallaroo, openlayer" in out
 

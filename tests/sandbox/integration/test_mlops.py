@@ -30,6 +30,15 @@ async def create_workspace(api: SpecClient, name: str) -> int:
     return int(answer.body["workspace_id"])
 
 
+def inserted_model_id(answer: Any) -> int:
+    """The model's id in an upload's Hasura insert-returning answer; under it, `models[0]` is the
+    new version (the official SDK reads its id as the model version's)."""
+    (inserted,) = answer["insert_models"]["returning"]
+    (version,) = inserted["models"]
+    assert isinstance(version["id"], int)
+    return int(inserted["id"])
+
+
 async def upload_multipart(api: SpecClient, workspace_id: int, name: str, data: bytes = MODEL_BYTES) -> int:
     form = aiohttp.FormData()
     form.add_field("name", name)
@@ -38,7 +47,7 @@ async def upload_multipart(api: SpecClient, workspace_id: int, name: str, data: 
     form.add_field("file", data, filename="ccfraud.onnx", content_type="application/octet-stream")
     answer = await api.post("/v1/api/models/upload", data=form)
     assert answer.status == 200, answer.body
-    return int(answer.body["insert_models"]["returning"][0]["models"][0]["id"])
+    return inserted_model_id(answer.body)
 
 
 async def upload_stream(api: SpecClient, workspace_id: int, name: str, data: bytes = MODEL_BYTES) -> int:
@@ -55,7 +64,7 @@ async def upload_stream(api: SpecClient, workspace_id: int, name: str, data: byt
         headers={"Content-Type": "application/octet-stream"},
     )
     assert answer.status == 200, answer.body
-    return int(answer.body["insert_models"]["returning"][0]["models"][0]["id"])
+    return inserted_model_id(answer.body)
 
 
 async def latest_version(api: SpecClient, model_id: int, name: str) -> dict[str, Any]:
@@ -232,9 +241,7 @@ async def test_chunked_stream_upload_is_hashed_on_the_fly(api: SpecClient, sandb
         headers={"Content-Type": "application/octet-stream"},
     )
     assert answer.status == 200, answer.body
-    version = await latest_version(
-        api, answer.body["insert_models"]["returning"][0]["models"][0]["id"], "big"
-    )
+    version = await latest_version(api, inserted_model_id(answer.body), "big")
     assert version["sha"] == hashlib.sha256(chunk * 16).hexdigest()
     assert sandbox.store.model_versions("big", 0)[0].size == 16 * len(chunk)
 
@@ -393,11 +400,11 @@ async def test_not_found_conflict_and_method(
     assert (
         await api.post("/v1/api/pipelines/copy", json={"name": "c", "workspace_id": 1, "source_pipeline": 9})
     ).status == 404
-    created = await api.post(
-        "/v1/api/pipelines/create",
-        json={"pipeline_id": "housepricepipe", "workspace_id": 2, "definition": "{}"},
-    )
-    assert created.status == 409
+    assert (
+        await api.post(
+            "/v1/api/pipelines/copy", json={"name": "housepricepipe", "workspace_id": 2, "source_pipeline": 1}
+        )
+    ).status == 409
     async with http.get(f"{sandbox.url}/v1/api/workspaces/list") as response:
         assert response.status == 405 and response.headers["Allow"] == "POST"
         assert (await response.json())["code"] == 405

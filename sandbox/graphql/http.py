@@ -1,0 +1,35 @@
+"""Handler of POST /v1/graphql (operation `graphql`): one GraphQL operation, executed against
+the store, answered as `{data, errors}` with status 200 - as Hasura answers, a query that does
+not validate or fails to resolve is a 200 with `errors`, not an HTTP error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from graphql import graphql
+
+from sandbox.core.context import body, caller_id, store
+from sandbox.core.responses import json_response
+from sandbox.graphql.resolvers import Context
+from sandbox.graphql.rows import Rows
+from sandbox.graphql.schema import executable_schema
+
+
+async def graphql_operation(request: web.Request) -> web.StreamResponse:
+    data = body(request)
+    result = await graphql(
+        executable_schema(),
+        data["query"],
+        context_value=Context(Rows(store(request)), caller_id(request)),
+        variable_values=data.get("variables"),
+        operation_name=data.get("operationName"),
+    )
+    answer: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        answer["errors"] = [error.formatted for error in result.errors]
+    return json_response(answer)
+
+
+HANDLERS: dict[str, Handler] = {"graphql": graphql_operation}
