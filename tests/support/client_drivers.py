@@ -110,17 +110,10 @@ class DriveContext:
 Driver = Callable[[DriveContext], dict[str, Any]]
 
 #: Drivers whose request the gateway refuses by design, with the violation it reports (a 400 the
-#: client parses into its typed error). models_upload: the generated function writes the file
+#: client parses into its typed error). models_upload(_and_convert): the generated functions write the file
 #: part before the `metadata` field, and the gateway validates only the fields that precede the
 #: file, which it streams unread; the SDK's own upload (Client._upload_model) sends metadata first.
-REFUSED = {"models_upload": "/metadata"}
-
-#: Operations whose answer the client cannot parse yet, owned by another branch of issue 10 (the
-#: SDK's model workflow fixes models/list). The test asserts they still fail, so the entry has to
-#: go once the fix is merged.
-NOT_PARSED_YET = {
-    "models_list": "items are the documents' flat summaries; the client wants {model, model_versions, ...}"
-}
+REFUSED = {"models_upload": "/metadata", "models_upload_and_convert": "/metadata"}
 
 
 def _model_upload(ctx: DriveContext) -> dict[str, Any]:
@@ -185,6 +178,7 @@ DRIVERS: dict[str, Driver] = {
     "workspaces_list_users": lambda ctx: {"body": {"workspace_id": ctx.workspace_id()}},
     "workspaces_remove_user": lambda ctx: {"body": {"workspace_id": ctx.workspace_id(), "email": NEW_USER}},
     "models_upload": _model_upload,
+    "models_upload_and_convert": _model_upload,
     "models_upload_stream": _model_upload_stream,
     "models_list": lambda ctx: {"body": {"workspace_id": ctx.workspace_id()}},
     "models_get_by_id": lambda ctx: {"body": {"id": ctx.model().id}},
@@ -193,6 +187,9 @@ DRIVERS: dict[str, Driver] = {
     },
     "models_get_config_by_id": lambda ctx: {"body": {"model_id": ctx.model().id}},
     "models_get": lambda ctx: {"body": {"id": ctx.model().id}},
+    "models_insert_model_config": lambda ctx: {
+        "body": {"model_version_id": ctx.model().id, "tensor_fields": ["tensor"], "batch_config": "single"}
+    },
     "pipelines_create": lambda ctx: {
         "body": {
             "pipeline_id": "sdk-pipeline",
@@ -202,6 +199,13 @@ DRIVERS: dict[str, Driver] = {
                 "steps": [{"ModelInference": {"models": [_model_step(ctx)]}}],
             },
         }
+    },
+    "pipelines_list_pipelines": lambda ctx: {"body": {"workspace_id": ctx.workspace_id()}},
+    "pipelines_get_pipeline_by_name": lambda ctx: {
+        "body": {"workspace_id": ctx.workspace_id(), "pipeline_name": "sdk-pipeline"}
+    },
+    "plateau_get_topic_name": lambda ctx: {
+        "body": {"workspace_id": ctx.workspace_id(), "pipeline_name": "sdk-pipeline"}
     },
     "pipelines_deploy": _deploy,
     "status_get_deployment": lambda ctx: {

@@ -21,7 +21,7 @@ from gateway.demo import sandbox_upstreams
 from sandbox import SandboxServer
 from sandbox.core.seed import HOUSEPRICE_PIPELINE, HOUSEPRICE_WORKSPACE
 from tests.support import ROOT
-from tests.support.client_drivers import DRIVERS, NOT_PARSED_YET, REFUSED, DriveContext
+from tests.support.client_drivers import DRIVERS, REFUSED, DriveContext
 from tests.support.gateway import TEAM_KEY, running_gateway
 from tests.support.generated_client import ClientFunction, functions_by_operation, is_typed
 from tests.support.official_clients import wallaroo_generated_client
@@ -101,14 +101,8 @@ async def test_every_client_function_of_a_contract_operation_parses_its_answer(
             ctx.answers[operation_id], failures[operation_id] = await _drive(
                 operation_id, functions[operation_id], arguments, client
             )
-    failed = [
-        f"{op}: {failure}"
-        for op, failure in failures.items()
-        if failure is not None and op not in NOT_PARSED_YET
-    ]
+    failed = [f"{op}: {failure}" for op, failure in failures.items() if failure is not None]
     assert failed == [], "\n".join(failed)
-    fixed = [op for op in NOT_PARSED_YET if failures[op] is None]
-    assert fixed == [], "these parse now: drop them from NOT_PARSED_YET"
     async with httpx.AsyncClient() as http:
         report = (
             await http.get(
