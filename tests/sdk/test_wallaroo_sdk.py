@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 
 from sandbox import SandboxServer
+from sandbox.core.seed import HOUSEPRICE_PIPELINE, HOUSEPRICE_WORKSPACE
 from sandbox.mlops.scoring import OUTPUT_FIELD, predict
 from tests.support import ROOT
 from tests.support.gateway import (
@@ -32,23 +33,30 @@ from tests.support.sandbox import password_token
 from tests.support.sdk_venvs import run_sdk_script
 
 SCRIPT = ROOT / "tests" / "sdk" / "scripts" / "wallaroo_workflow.py"
+ASSAY_SCRIPT = ROOT / "tests" / "sdk" / "scripts" / "wallaroo_assays.py"
 INPUT_ROWS = [(1.0, 2.0, 3.0), (4.0, 5.0, 6.0)]  # as the script sends them
 SCRIPT_TIMEOUT = 240
 
 
-async def run_workflow(base_url: str, token: str, sandbox: SandboxServer, tmp_path: Path) -> dict[str, Any]:
-    """Run the script against `base_url` with `token` as the SDK's token; its JSON summary."""
+async def run_script(
+    script: Path, base_url: str, token: str, sandbox: SandboxServer, tmp_path: Path, *args: str
+) -> dict[str, Any]:
+    """Run an SDK script against `base_url` with `token` as the SDK's token; its JSON summary."""
     admin = sandbox.store.user_by_email(sandbox.settings.admin_email)
     credentials = tmp_path / "wallaroo-credentials.json"
     credentials.write_text(json.dumps({"token": token, "user_email": admin.email, "user_id": admin.id}))
-    model = tmp_path / "model.onnx"
-    model.write_bytes(random.Random(7).randbytes(2048))
     env = {"WALLAROO_SDK_CREDENTIALS": str(credentials), "HOME": str(tmp_path)}
     done = await asyncio.to_thread(
-        run_sdk_script, "wallaroo", SCRIPT, base_url, str(model), env=env, timeout=SCRIPT_TIMEOUT
+        run_sdk_script, "wallaroo", script, base_url, *args, env=env, timeout=SCRIPT_TIMEOUT
     )
     assert done.returncode == 0, f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-6000:]}"
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+async def run_workflow(base_url: str, token: str, sandbox: SandboxServer, tmp_path: Path) -> dict[str, Any]:
+    model = tmp_path / "model.onnx"
+    model.write_bytes(random.Random(7).randbytes(2048))
+    return await run_script(SCRIPT, base_url, token, sandbox, tmp_path, str(model))
 
 
 def check_summary(summary: dict[str, Any], sandbox: SandboxServer) -> None:
@@ -89,3 +97,45 @@ async def test_the_sdk_workflow_runs_against_the_sandbox(
     token = await password_token(http, sandbox)
     summary = await run_workflow(sandbox.url, token, sandbox, tmp_path)
     check_summary(summary, sandbox)
+
+
+async def test_the_sdk_assay_workflow_runs_through_the_gateway(
+    sandbox: SandboxServer, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """The SDK's own assay code (build_assay -> build, interactive_run, upload; AssayV2 results,
+    next run, set_active; list_assays; v1 results; a v1 vector baseline) runs unchanged through
+    the gateway on the seeded pipeline's history and gets the sandbox's computed answers."""
+    config = sandbox_gateway_config(sandbox, TEAM_KEY, OTHER_TEAM_KEY, ADMIN_KEY)
+    auth = {"Authorization": f"Bearer {TEAM_KEY}"}
+    span = {"start": "2023-01-02T05:00:00Z", "end": "2023-01-09T05:00:00Z"}
+    async with running_gateway(config) as gateway:
+        got = await run_script(
+            ASSAY_SCRIPT, gateway.url, TEAM_KEY, sandbox, tmp_path, HOUSEPRICE_WORKSPACE, HOUSEPRICE_PIPELINE
+        )
+
+        async def post(path: str, body: dict[str, Any]) -> Any:
+            async with http.post(gateway.url + path, json=body, headers=auth) as answer:
+                assert answer.status == 200, await answer.text()
+                return await answer.json()
+
+        stored = await post("/v2/api/assays/get_results", {"id": got["assay_id"], **span})
+        assay = await post("/v2/api/assays/get/:id", {"id": got["assay_id"]})
+        v1 = await post("/v1/api/assays/get_assay_results", {"assay_id": 1, **span})
+        async with http.get(f"{gateway.url}/_gateway/violations", headers={"X-Gateway-Key": ADMIN_KEY}) as r:
+            report = await r.json()
+    assert report["operations"] == {}, report
+    assert got["assay_name"] == assay["name"] == "sdk flow assay" and assay["active"] is False
+    assert got["paused_active"] is False and got["assay_id"] in got["listed"]
+    # the baseline the SDK built is the one the scheduled assay holds, and it is the baseline day
+    summary = assay["baseline"]["Summary"]["out.dense_2.0"]
+    assert got["baseline"]["aggregated_values"] == summary["aggregated_values"]
+    assert got["baseline"]["count"] == 181
+    # the preview, the SDK's results and the stored results are the same seven daily analyses
+    scores = [r["scores"] for r in stored]
+    assert len(scores) == 7
+    assert [r["scores"] for r in got["preview"]] == scores == [r["scores"] for r in got["results"]]
+    assert (
+        "last_run=datetime.datetime(2023, 1, 9, 5" in got["next_run"] and "next_run=None" in got["next_run"]
+    )
+    assert got["v1_results"] == len(v1) > 0
+    assert got["vector_baseline"]["count"] == 9  # the SDK sends NaN as null, which is skipped

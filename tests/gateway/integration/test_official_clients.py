@@ -7,8 +7,6 @@ tests/sdk/test_openlayer_sdk.py.)"""
 
 from __future__ import annotations
 
-import asyncio
-import json
 from typing import Any
 
 import httpx
@@ -19,13 +17,11 @@ from gateway.config import GatewayConfig, TeamConfig
 from gateway.contract import Contract
 from gateway.demo import sandbox_upstreams
 from sandbox import SandboxServer
-from sandbox.core.seed import HOUSEPRICE_PIPELINE, HOUSEPRICE_WORKSPACE
 from tests.support import ROOT
 from tests.support.client_drivers import DRIVERS, REFUSED, DriveContext
 from tests.support.gateway import TEAM_KEY, running_gateway
 from tests.support.generated_client import ClientFunction, functions_by_operation, is_typed
 from tests.support.official_clients import wallaroo_generated_client
-from tests.support.sdk_venvs import run_sdk_script
 
 SDK_SCRIPTS = ROOT / "tests" / "support" / "sdk_scripts"
 
@@ -125,53 +121,3 @@ async def test_wallaroo_generated_client_gets_typed_errors(wallaroo_client_packa
         refused = await workspaces_create.asyncio_detailed(client=client, body=WorkspacesCreateBody(42))
         assert refused.status_code == 400 and isinstance(refused.parsed, WorkspacesCreateResponse400)
         assert "workspaces_create" in refused.parsed.msg and refused.parsed.code == 400
-
-
-async def test_wallaroo_sdk_assay_workflow_through_the_gateway(gateway_url) -> None:
-    """The SDK's own assay code (build_assay -> build, interactive_run, upload; AssayV2 results,
-    next run, set_active; list_assays; v1 results; a v1 vector baseline) runs unchanged through
-    the gateway and gets the sandbox's computed answers."""
-    async with httpx.AsyncClient(
-        base_url=gateway_url, headers={"Authorization": f"Bearer {TEAM_KEY}"}
-    ) as http:
-        workspaces = (await http.post("/v1/api/workspaces/list", json={})).json()["workspaces"]
-        workspace = next(w for w in workspaces if w["name"] == HOUSEPRICE_WORKSPACE)
-        args = (
-            str(workspace["id"]),
-            HOUSEPRICE_WORKSPACE,
-            str(workspace["pipelines"][0]),
-            HOUSEPRICE_PIPELINE,
-        )
-        ran = await asyncio.to_thread(
-            run_sdk_script,
-            "wallaroo",
-            SDK_SCRIPTS / "wallaroo_assays.py",
-            gateway_url,
-            TEAM_KEY,
-            *args,
-            timeout=240,
-        )
-        assert ran.returncode == 0, ran.stderr[-3000:]
-        got = json.loads(ran.stdout.strip().splitlines()[-1])
-        span = {"start": "2023-01-02T05:00:00Z", "end": "2023-01-09T05:00:00Z"}
-        stored = (await http.post("/v2/api/assays/get_results", json={"id": got["assay_id"], **span})).json()
-        assay = (await http.post("/v2/api/assays/get/:id", json={"id": got["assay_id"]})).json()
-        v1 = (await http.post("/v1/api/assays/get_assay_results", json={"assay_id": 1, **span})).json()
-    assert got["assay_name"] == assay["name"] == "sdk flow assay" and assay["active"] is False
-    assert got["paused_active"] is False and got["assay_id"] in got["listed"]
-    # the baseline the SDK built is the one the scheduled assay holds, and it is the baseline day
-    summary = assay["baseline"]["Summary"]["out.dense_2.0"]
-    assert (
-        got["baseline"]["aggregated_values"] == summary["aggregated_values"]
-        and got["baseline"]["count"] == 181
-    )
-    # the preview, the SDK's results and the stored results are the same seven daily analyses
-    scores = [r["scores"] for r in stored]
-    assert len(scores) == 7 and [r["scores"] for r in got["preview"]] == scores == [
-        r["scores"] for r in got["results"]
-    ]
-    assert (
-        "last_run=datetime.datetime(2023, 1, 9, 5" in got["next_run"] and "next_run=None" in got["next_run"]
-    )
-    assert got["v1_results"] == len(v1) > 0
-    assert got["vector_baseline"]["count"] == 9  # the SDK sends NaN as null, which is skipped

@@ -1,11 +1,11 @@
-"""The `wallaroo` SDK's assay workflow, run in the SDK's own venv against a gateway, printing what
-the SDK got back as one JSON object.
+"""The `wallaroo` SDK's assay workflow, run unchanged in the SDK's own venv against a gateway (or
+the sandbox), printing what the SDK got back as one JSON object.
 
-Usage: wallaroo_assays.py <gateway url> <team key> <workspace id> <workspace name> <pipeline id>
-<pipeline name>. The SDK's `wallaroo.Client` logs in and answers workspace questions through
-GraphQL, neither of which is an assay call: `AssayClient` keeps everything of `Client` but its
-constructor (it holds the team key as the MLOps API token) and the current workspace, so every
-assay method below runs the SDK's own code and HTTP calls unchanged.
+Usage: wallaroo_assays.py <base url> <workspace name> <pipeline name>, with
+WALLAROO_SDK_CREDENTIALS naming the token-auth credentials file. The SDK finds the workspace and
+the pipeline (GraphQL), builds a v2 assay on the pipeline's inference history (preview the
+baseline binning, preview, schedule), reads it back (results, next run, pause), lists assays,
+reads v1 results, and summarises a v1 vector baseline.
 """
 
 from __future__ import annotations
@@ -14,53 +14,22 @@ import json
 import os
 import sys
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
-import wallaroo.assays_v2.assay_v2_builder as assay_v2_builder
+import wallaroo
 from wallaroo.assays_v2 import AssayV2
-from wallaroo.client import Client
-from wallaroo.wallaroo_ml_ops_api_client.client import AuthenticatedClient
 
 BASELINE = (datetime(2023, 1, 1, 5, tzinfo=UTC), datetime(2023, 1, 2, 5, tzinfo=UTC))
 RUN_UNTIL = datetime(2023, 1, 9, 5, tzinfo=UTC)
 
 
-class Named:
-    """A workspace or pipeline as the assay builders read it: id() and name()."""
-
-    def __init__(self, id_: int, name: str, *_: Any) -> None:
-        self._id, self._name = id_, name
-
-    def id(self) -> int:
-        return self._id
-
-    def name(self) -> str:
-        return self._name
-
-
-class AssayClient(Client):
-    """`wallaroo.Client` without its login: the MLOps API client holds the team key."""
-
-    def __init__(self, url: str, key: str, workspace: Named) -> None:  # no super().__init__: no login
-        self._gql_client = None
-        self._workspace = workspace
-        self._mlops_client = AuthenticatedClient(base_url=url, token=key, raise_on_unexpected_status=True)
-
-    def mlops(self) -> AuthenticatedClient:
-        return self._mlops_client
-
-    def get_current_workspace(self) -> Named:
-        return self._workspace
-
-
-def main(
-    url: str, key: str, workspace_id: str, workspace_name: str, pipeline_id: str, pipeline_name: str
-) -> None:
-    workspace, pipeline = Named(int(workspace_id), workspace_name), Named(int(pipeline_id), pipeline_name)
-    client = AssayClient(url, key, workspace)
-    # AssayV2Builder asks GraphQL for the workspace's name by id.
-    assay_v2_builder.Workspace = lambda _client, data: Named(data["id"], workspace_name)  # type: ignore[misc,assignment]
+def main(url: str, workspace_name: str, pipeline_name: str) -> None:
+    client = wallaroo.Client(api_endpoint=url, auth_type="token", interactive=False)
+    workspace = client.get_workspace(workspace_name)
+    assert workspace is not None, f"no workspace {workspace_name!r}"
+    client.set_current_workspace(workspace)
+    pipeline = client.get_pipeline(pipeline_name)
+    assert pipeline.name() == pipeline_name
 
     builder = client.build_assay(
         assay_name="sdk flow assay",
