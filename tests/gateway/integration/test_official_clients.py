@@ -17,13 +17,10 @@ from gateway.config import GatewayConfig, TeamConfig
 from gateway.contract import Contract
 from gateway.demo import sandbox_upstreams
 from sandbox import SandboxServer
-from tests.support import ROOT
 from tests.support.client_drivers import DRIVERS, REFUSED, DriveContext
 from tests.support.gateway import TEAM_KEY, running_gateway
 from tests.support.generated_client import ClientFunction, functions_by_operation, is_typed
 from tests.support.official_clients import wallaroo_generated_client
-
-SDK_SCRIPTS = ROOT / "tests" / "support" / "sdk_scripts"
 
 
 @pytest.fixture(scope="module")
