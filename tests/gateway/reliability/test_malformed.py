@@ -147,7 +147,9 @@ async def served(
         f"""
 listen: {{host: 127.0.0.1, port: 0}}
 upstreams:
-  - {{name: wallaroo, base_url: "{healthy.url}", paths: ["/v1/api/", "/v2/api/", "/v1/tests/"]}}
+  - name: wallaroo
+    base_url: "{healthy.url}"
+    paths: ["/v1/api/", "/v2/api/", "/v1/graphql", "/v1/logs/", "/v1/tests/"]
 teams: [{{name: alpha, keys: ["{TEAM_KEY}"]}}]
 limits: {{header_timeout: 0.3}}
 """
