@@ -89,7 +89,7 @@ def gateway(
             {
                 "name": "wallaroo",
                 "base_url": upstream_url,
-                "paths": ["/v1/api/", "/v2/api/"],
+                "paths": ["/v1/api/", "/v2/api/", "/v1/graphql", "/v1/logs/"],
                 "auth": {"mode": "static", "token": "benchmark-upstream-token"},
             },
             {"name": "openlayer", "base_url": upstream_url, "paths": list(OPENLAYER_PATHS)},
