@@ -1,7 +1,7 @@
 """The checks a run applies: schemathesis's built-in ones that fit this contract, and ours for
-what the documents promise beyond schemas (`listed`, `reflected`, `created_ids`; registered with
-schemathesis by `conformance.checks.registration`). `CHECKS` describes each: name, title, severity,
-what it asserts. This module imports nothing heavy, so `--dry-run` and reports can read it.
+what the documents promise beyond schemas (`listed`, `reflected`, `created_ids`, `availability`;
+registered with schemathesis by `conformance.checks.registration`). `CHECKS` describes each: name,
+title, severity, what it asserts. This module imports nothing heavy, so `--dry-run` and reports can read it.
 
 Left out: `object_level_authorization` (it needs a second identity, and the spec has one role)."""
 
@@ -99,10 +99,12 @@ CHECKS: tuple[CheckInfo, ...] = (
         stateful=True,
     ),
     CheckInfo(
-        "ensure_resource_availability",
+        "created_resource_available",
         "Created resource not found",
         "medium",
-        "a resource created earlier in a chain is found (REST-style paths only)",
+        "a resource created earlier in a chain is found (schemathesis's ensure_resource_availability, "
+        "REST-style paths only, quiet when the creating answer held nothing to link)",
+        ours=True,
         stateful=True,
     ),
     CheckInfo(

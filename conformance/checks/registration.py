@@ -8,6 +8,7 @@ from typing import Any
 
 import schemathesis
 
+from conformance.checks.availability import created_resource_available
 from conformance.checks.created_ids import created_id_accepted
 from conformance.checks.listed import created_appears_in_list
 from conformance.checks.reflected import set_active_reflected
@@ -16,6 +17,7 @@ OUR_CHECK_FUNCTIONS: tuple[Callable[[Any, Any, Any], bool | None], ...] = (
     created_appears_in_list,
     set_active_reflected,
     created_id_accepted,
+    created_resource_available,
 )
 
 

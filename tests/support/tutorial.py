@@ -241,13 +241,9 @@ async def _assays_v2(api: SpecClient) -> None:
 
 
 def documented_operations(contract: Contract) -> set[str]:
-    """The operations the documents show (`x-mlops-source: documents`, the default): the ones the
+    """The operations the documents show (`x-mlops-source: documents`): the ones the
     tutorial walks through. The SDK-only operations have proofs of their own (tests/sdk/)."""
-    return {
-        op_id
-        for op_id, op in contract.operations.items()
-        if op.spec.get("x-mlops-source", "documents") == "documents"
-    }
+    return {op_id for op_id, op in contract.operations.items() if op.spec["x-mlops-source"] == "documents"}
 
 
 async def run_tutorial(api: SpecClient, openlayer: SpecClient) -> None:

@@ -9,6 +9,7 @@ the upstream a raw recorder, so each test sees exactly what left the gateway."""
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -50,6 +51,7 @@ def spec_with_anonymous_operation(tmp_path: Path) -> Path:
     }
     path = tmp_path / "openapi.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
+    shutil.copy(Path(DEFAULT_SPEC_PATH).parent / "wallaroo.graphql", tmp_path)  # named by the graphql op
     return path
 
 
