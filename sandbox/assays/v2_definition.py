@@ -35,6 +35,7 @@ from sandbox.assays.math import (
     summarize_baseline,
     summary_from_v2,
 )
+from sandbox.assays.v1_definition import VectorBaseline
 
 UNIT_SECONDS = {"Minute": 60, "Hour": 3600, "Day": 86_400, "Week": 604_800}
 
@@ -134,20 +135,13 @@ class RangeBaseline:
 
 
 @dataclass(frozen=True, slots=True)
-class VectorBaselineV2:
-    """Baseline values given in the request."""
-
-    values: tuple[float, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class SummaryBaselineV2:
     """Baseline summaries given in the request, by key."""
 
     summaries: Mapping[str, Summary]
 
 
-BaselineV2 = RangeBaseline | VectorBaselineV2 | SummaryBaselineV2
+BaselineV2 = RangeBaseline | VectorBaseline | SummaryBaselineV2
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +205,7 @@ def parse_baseline(raw: Mapping[str, Any]) -> BaselineV2:
         start = parse_time(raw["Rolling"]["start"])
         return RangeBaseline(start, start + timedelta(seconds=raw["Rolling"]["width"]["seconds"]))
     if "Vector" in raw:
-        return VectorBaselineV2(tuple(float(v) for v in raw["Vector"] if v is not None))
+        return VectorBaseline(tuple(float(v) for v in raw["Vector"] if v is not None))
     if "Summary" in raw:
         try:
             return SummaryBaselineV2({key: summary_from_v2(s) for key, s in raw["Summary"].items()})
