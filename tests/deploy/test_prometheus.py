@@ -130,6 +130,7 @@ def prometheus_for(tmp_path: Path, prometheus_port: int) -> Iterator[Any]:
 async def gateway_on_sandbox(tmp_path: Path) -> AsyncIterator[tuple[RunningGateway, SandboxServer]]:
     sandbox = await start_sandbox(sandbox_settings(tmp_path, access_token_lifetime=TOKEN_LIFETIME))
     wallaroo, _ = sandbox_upstreams(sandbox)
+    wallaroo = dataclasses.replace(wallaroo, unlisted="forward")  # for the unlisted panel
     closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: every Openlayer call fails
     openlayer = UpstreamConfig("openlayer", closed, OPENLAYER_PATHS, auth=UpstreamAuth("static", "key"))
     config = gateway_config(sandbox.url, overrides={"assays_v2_get": DirectionPolicy(response="off")})
@@ -142,7 +143,8 @@ async def gateway_on_sandbox(tmp_path: Path) -> AsyncIterator[tuple[RunningGatew
 
 
 async def _mixed_load(session: aiohttp.ClientSession, gateway: str, sandbox: SandboxServer) -> None:
-    """Good calls, invalid ones, an unknown path, no key, a drifted answer, an unreachable upstream."""
+    """Good calls, invalid ones, unknown paths (one forwarded as unlisted), a GraphQL query, no key, a
+    drifted answer, an unreachable upstream."""
 
     async def call(path: str, body: bytes | None = b"{}", headers: dict[str, str] = JSON_AUTH) -> int:
         async with session.post(gateway + path, data=body, headers=headers) as response:
@@ -158,7 +160,9 @@ async def _mixed_load(session: aiohttp.ClientSession, gateway: str, sandbox: San
         assert await call("/v1/api/workspaces/list") == 200
         assert await call("/v2/api/assays/get", b'{"active": "All"}') == 200  # response policy off
         assert await call("/v1/api/workspaces/create", b'{"workspace_name": 42}') == 400
-        assert await call("/v1/api/no/such/operation") == 404
+        assert await call("/v9/no/such/operation") == 404  # under no upstream: unmatched
+        assert await call("/v1/api/no/such_operation") == 404  # forwarded as unlisted; the sandbox 404s
+        assert await call("/v1/graphql", b'{"query": "{ workspace { id name } }"}') == 200
         assert await call("/v1/api/workspaces/list", headers={"Content-Type": "application/json"}) == 401
         body = b'{"startTimestamp": 1699920000, "endTimestamp": 1700006400}'
         assert await call("/v1/tests/182bd5e5-6e1a-4fe4-a799-aa6d9a6ab26e/evaluate", body) == 502
