@@ -1,9 +1,11 @@
 """The root fields of the GraphQL schema, resolved over the store's rows.
 
 Each table `t` of `TABLES` serves `t` (Hasura's list arguments, see `filters`) and, when its rows
-have an `id` (all but user_default_workspace), `t_by_pk`;
-the one mutation the SDK sends on its own, `insert_workspace_one` (CreateDefaultUserWorkspace,
-when a user has no default workspace yet), creates the workspace in the store.
+are read by id (`BY_PK`), `t_by_pk`; `AGGREGATES` serve `t_aggregate`.
+Two mutations change the store: `insert_workspace_one` (CreateDefaultUserWorkspace, when a user
+has no default workspace yet) creates the workspace, and `update_deployment_by_pk` with
+`_set: {deployed: false}` (the SDK's Undeploy) stops the deployment. The tables and mutations
+the sandbox has no data or implementation for are answered by `unbacked`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from graphql import GraphQLResolveInfo
 
 from sandbox.core.store import DuplicateName
 from sandbox.graphql.filters import Row, select
-from sandbox.graphql.rows import Rows
+from sandbox.graphql.rows import Rows, aggregate
+from sandbox.graphql.unbacked import (
+    UNBACKED_QUERIES,
+    UNSUPPORTED_MUTATIONS,
+    NotSupported,
+    no_rows,
+    not_supported,
+)
 
 Resolver = Callable[..., Any]
 
@@ -38,7 +47,17 @@ TABLES: Mapping[str, Callable[[Rows], list[Row]]] = {
     "pipeline": Rows.pipelines,
     "pipeline_version": Rows.pipeline_versions,
     "deployment": Rows.deployments,
+    "deployment_model_configs": Rows.all_deployment_model_configs,
+    "deployment_pipeline_version": Rows.deployment_pipeline_versions,
+    "workspace_users": Rows.workspace_users,
 }
+#: Tables whose `t_aggregate` root field the SDK queries.
+AGGREGATES: Mapping[str, Callable[[Rows], list[Row]]] = {
+    "deployment": Rows.deployments,
+    "workspace": Rows.workspaces,
+}
+#: TABLES the SDK reads by primary key (`t_by_pk(id:)`).
+BY_PK = ("workspace", "models", "model", "model_config", "pipeline", "pipeline_version", "deployment")
 
 
 def _table(rows_of: Callable[[Rows], list[Row]]) -> Resolver:
@@ -51,6 +70,13 @@ def _table(rows_of: Callable[[Rows], list[Row]]) -> Resolver:
 def _by_pk(rows_of: Callable[[Rows], list[Row]]) -> Resolver:
     def resolve(_root: Any, info: GraphQLResolveInfo, id: int) -> Row | None:
         return next((row for row in rows_of(info.context.rows) if row["id"] == id), None)
+
+    return resolve
+
+
+def _aggregate(rows_of: Callable[[Rows], list[Row]]) -> Resolver:
+    def resolve(_root: Any, info: GraphQLResolveInfo, **args: Any) -> Row:
+        return aggregate(lambda: rows_of(info.context.rows))(**args)  # type: ignore[no-any-return]
 
     return resolve
 
@@ -79,12 +105,37 @@ def insert_workspace_one(
     return context.rows.workspace(workspace)
 
 
+def update_deployment_by_pk(
+    _root: Any,
+    info: GraphQLResolveInfo,
+    pk_columns: Mapping[str, Any],
+    _set: Mapping[str, Any] | None = None,
+) -> Row | None:
+    """Undeploy (`_set: {deployed: false}`) the deployment, or Deploy one already deployed (a
+    no-op, as the SDK documents it); an unknown id answers null, as Hasura does. Any other
+    update is not supported."""
+    context: Context = info.context
+    store = context.rows.store
+    deployment = store.deployments.get(pk_columns["id"])
+    if _set is None or set(_set) != {"deployed"}:
+        raise NotSupported(info.field_name)
+    if deployment is None:
+        return None
+    if _set["deployed"] is False:
+        store.undeploy(None, deployment.id)
+    elif not deployment.active:
+        raise NotSupported(info.field_name)
+    return context.rows.deployment(deployment)
+
+
 QUERY_FIELDS: dict[str, Resolver] = {
     **{name: _table(rows_of) for name, rows_of in TABLES.items()},
-    **{
-        f"{name}_by_pk": _by_pk(rows_of)
-        for name, rows_of in TABLES.items()
-        if name != "user_default_workspace"
-    },
+    **{f"{name}_by_pk": _by_pk(TABLES[name]) for name in BY_PK},
+    **{f"{name}_aggregate": _aggregate(rows_of) for name, rows_of in AGGREGATES.items()},
+    **{name: no_rows for name in UNBACKED_QUERIES},
 }
-MUTATION_FIELDS: dict[str, Resolver] = {"insert_workspace_one": insert_workspace_one}
+MUTATION_FIELDS: dict[str, Resolver] = {
+    "insert_workspace_one": insert_workspace_one,
+    "update_deployment_by_pk": update_deployment_by_pk,
+    **{name: not_supported for name in UNSUPPORTED_MUTATIONS},
+}
