@@ -207,7 +207,10 @@ async def test_a_mutation_the_sandbox_does_not_implement_answers_an_error(api: S
 async def test_undeploy_over_graphql_stops_the_deployment(api: SpecClient, deployed: dict[str, Any]) -> None:
     (deployment,) = (await gql(api, "query { deployment { id deployed } }"))["deployment"]
     assert deployment["deployed"] is True
-    undeploy = "mutation ($id: bigint!) { update_deployment_by_pk(pk_columns: {id: $id}, _set: {deployed: %s}) { id deployed } }"
+    undeploy = (
+        "mutation ($id: bigint!) {"
+        " update_deployment_by_pk(pk_columns: {id: $id}, _set: {deployed: %s}) { id deployed } }"
+    )
     stopped = await gql(api, undeploy % "false", id=deployment["id"])
     assert stopped["update_deployment_by_pk"] == {"id": deployment["id"], "deployed": False}
     again = await api.post(
