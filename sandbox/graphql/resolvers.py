@@ -1,7 +1,8 @@
 """The root fields of the GraphQL schema, resolved over the store's rows.
 
 Each table `t` of `TABLES` serves `t` (Hasura's list arguments, see `filters`) and, when its rows
-are read by id (`BY_PK`), `t_by_pk`; `AGGREGATES` serve `t_aggregate`.
+are read by id (`BY_PK`), `t_by_pk`; `AGGREGATES` serve `t_aggregate`; the SQL functions
+search_pipelines and search_models search pipeline and model versions by name.
 Two mutations change the store: `insert_workspace_one` (CreateDefaultUserWorkspace, when a user
 has no default workspace yet) creates the workspace, and `update_deployment_by_pk` with
 `_set: {deployed: false}` (the SDK's Undeploy) stops the deployment. The tables and mutations
@@ -74,6 +75,17 @@ def _by_pk(rows_of: Callable[[Rows], list[Row]]) -> Resolver:
     return resolve
 
 
+def _search(rows_of: Callable[[Rows], list[Row]], name_of: Callable[[Row], str]) -> Resolver:
+    """A search SQL function (search_pipelines, search_models): the rows whose name contains
+    `args.search` (any case; an empty search keeps every row), then the list arguments."""
+
+    def resolve(_root: Any, info: GraphQLResolveInfo, args: Mapping[str, Any], **listing: Any) -> list[Row]:
+        term = (args.get("search") or "").lower()
+        return select((r for r in rows_of(info.context.rows) if term in name_of(r).lower()), **listing)
+
+    return resolve
+
+
 def _aggregate(rows_of: Callable[[Rows], list[Row]]) -> Resolver:
     def resolve(_root: Any, info: GraphQLResolveInfo, **args: Any) -> Row:
         return aggregate(lambda: rows_of(info.context.rows))(**args)  # type: ignore[no-any-return]
@@ -133,6 +145,8 @@ QUERY_FIELDS: dict[str, Resolver] = {
     **{f"{name}_by_pk": _by_pk(TABLES[name]) for name in BY_PK},
     **{f"{name}_aggregate": _aggregate(rows_of) for name, rows_of in AGGREGATES.items()},
     **{name: no_rows for name in UNBACKED_QUERIES},
+    "search_pipelines": _search(Rows.pipeline_versions, lambda row: str(row["pipeline"]()["pipeline_id"])),
+    "search_models": _search(Rows.model_versions, lambda row: str(row["model_id"])),
 }
 MUTATION_FIELDS: dict[str, Resolver] = {
     "insert_workspace_one": insert_workspace_one,

@@ -258,6 +258,7 @@ class Rows:
             "definition": _at_path(version.definition),
             "pipeline_id": pipeline.id,
             "pipeline_pk_id": pipeline.id,
+            "owner_id": pipeline.owner_id,
             "created_on_version": None,
             "created_at": version.created_at.isoformat(),
             "updated_at": version.created_at.isoformat(),

@@ -1,23 +1,29 @@
-"""Every GraphQL document the installed wallaroo SDK can send: its .graphql files and the
+"""Every GraphQL document the installed wallaroo SDK can send: its .graphql files, the
 gql('''...''') literals of its .py sources (f-string literals with their `{expr}` holes filled
-by a placeholder value), so tests can check them all against spec/wallaroo.graphql."""
+by a placeholder value) and the queries its client builds at run time from a caller's filters
+(rendered by tests/sdk/scripts/wallaroo_built_queries.py in the SDK's venv, every filter
+given), so tests can check them all against spec/wallaroo.graphql."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.sdk_venvs import sdk_python
+from tests.support import ROOT
+from tests.support.sdk_venvs import run_sdk_script, sdk_python
 
 _GQL_LITERAL = re.compile(r'gql(?:\.gql)?\(\s*(f?)"""(.*?)"""', re.DOTALL)
+BUILT_QUERIES_SCRIPT = ROOT / "tests" / "sdk" / "scripts" / "wallaroo_built_queries.py"
 _HOLE = re.compile(r"(?<!\{)\{(?!\{)[^{}]*\}(?!\})")
 
 
 @dataclass(frozen=True)
 class SdkDocument:
-    """One document: where it is (file, or file:line for an inline literal) and its text."""
+    """One document: where it is (file, file:line of an inline literal, or the client method
+    that builds it), its text, and whether it is a template (an f-string or a built query)."""
 
     where: str
     text: str
@@ -46,3 +52,11 @@ def sdk_documents() -> Iterator[SdkDocument]:
             yield SdkDocument(
                 f"{path.relative_to(package)}:{line}", _untemplate(text) if is_f else text, is_f
             )
+
+
+def built_documents() -> Iterator[SdkDocument]:
+    """The queries the SDK's client builds from a caller's filters, as the SDK renders them."""
+    ran = run_sdk_script("wallaroo", BUILT_QUERIES_SCRIPT, timeout=120)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    for where, text in json.loads(ran.stdout).items():
+        yield SdkDocument(where, text, templated=True)
