@@ -3,10 +3,9 @@
 Each table `t` of `TABLES` serves `t` (Hasura's list arguments, see `filters`) and, when its rows
 are read by id (`BY_PK`), `t_by_pk`; `AGGREGATES` serve `t_aggregate`; the SQL functions
 search_pipelines and search_models search pipeline and model versions by name.
-Two mutations change the store: `insert_workspace_one` (CreateDefaultUserWorkspace, when a user
-has no default workspace yet) creates the workspace, and `update_deployment_by_pk` with
-`_set: {deployed: false}` (the SDK's Undeploy) stops the deployment. The tables and mutations
-the sandbox has no data or implementation for are answered by `unbacked`.
+The mutations that change the store: `insert_workspace_one` (CreateDefaultUserWorkspace, when a
+user has no default workspace yet) creates the workspace; `mutations` has the others. The tables
+and mutations the sandbox has no data or implementation for are answered by `unbacked`.
 """
 
 from __future__ import annotations
@@ -19,11 +18,15 @@ from graphql import GraphQLResolveInfo
 
 from sandbox.core.store import DuplicateName
 from sandbox.graphql.filters import Row, select
+from sandbox.graphql.mutations import (
+    delete_workspace_users,
+    insert_workspace_users_one,
+    update_deployment_by_pk,
+)
 from sandbox.graphql.rows import Rows, aggregate
 from sandbox.graphql.unbacked import (
     UNBACKED_QUERIES,
     UNSUPPORTED_MUTATIONS,
-    NotSupported,
     no_rows,
     not_supported,
 )
@@ -117,29 +120,6 @@ def insert_workspace_one(
     return context.rows.workspace(workspace)
 
 
-def update_deployment_by_pk(
-    _root: Any,
-    info: GraphQLResolveInfo,
-    pk_columns: Mapping[str, Any],
-    _set: Mapping[str, Any] | None = None,
-) -> Row | None:
-    """Undeploy (`_set: {deployed: false}`) the deployment, or Deploy one already deployed (a
-    no-op, as the SDK documents it); an unknown id answers null, as Hasura does. Any other
-    update is not supported."""
-    context: Context = info.context
-    store = context.rows.store
-    deployment = store.deployments.get(pk_columns["id"])
-    if _set is None or set(_set) != {"deployed"}:
-        raise NotSupported(info.field_name)
-    if deployment is None:
-        return None
-    if _set["deployed"] is False:
-        store.undeploy(None, deployment.id)
-    elif not deployment.active:
-        raise NotSupported(info.field_name)
-    return context.rows.deployment(deployment)
-
-
 QUERY_FIELDS: dict[str, Resolver] = {
     **{name: _table(rows_of) for name, rows_of in TABLES.items()},
     **{f"{name}_by_pk": _by_pk(TABLES[name]) for name in BY_PK},
@@ -151,5 +131,7 @@ QUERY_FIELDS: dict[str, Resolver] = {
 MUTATION_FIELDS: dict[str, Resolver] = {
     "insert_workspace_one": insert_workspace_one,
     "update_deployment_by_pk": update_deployment_by_pk,
+    "insert_workspace_users_one": insert_workspace_users_one,
+    "delete_workspace_users": delete_workspace_users,
     **{name: not_supported for name in UNSUPPORTED_MUTATIONS},
 }

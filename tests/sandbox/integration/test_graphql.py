@@ -242,3 +242,33 @@ async def test_undeploy_over_graphql_stops_the_deployment(api: SpecClient, deplo
             api, "query { deployment_aggregate(where: {deployed: {_eq: true}}) { aggregate { count } } }"
         )
     ) == {"deployment_aggregate": {"aggregate": {"count": 0}}}
+
+
+async def test_workspace_users_added_and_removed_over_graphql_are_the_rest_apis(api: SpecClient) -> None:
+    created = await api.post("/v1/api/workspaces/create", json={"workspace_name": "team"})
+    workspace_id = created.body["workspace_id"]
+    insert = """mutation ($user: String!, $type: String!, $ws: bigint) {
+      insert_workspace_users_one(object: {user_id: $user, user_type: $type, workspace_id: $ws},
+        on_conflict: {constraint: workspace_users_workspace_id_user_id_key, update_columns: user_type}) {
+        user_id user_type
+      }
+    }"""
+    await gql(api, insert, user="ann", type="COLLABORATOR", ws=workspace_id)
+    promoted = await gql(api, insert, user="ann", type="OWNER", ws=workspace_id)
+    assert promoted["insert_workspace_users_one"] == {"user_id": "ann", "user_type": "OWNER"}
+    listed = await api.post("/v1/api/workspaces/list_users", json={"workspace_id": workspace_id})
+    assert {"user_id": "ann", "user_type": "OWNER"} in listed.body["users"]
+
+    removed = await gql(
+        api,
+        """mutation ($user: String!, $ws: bigint!) {
+             delete_workspace_users(where: {user_id: {_eq: $user}, _and: {workspace_id: {_eq: $ws}}}) {
+               affected_rows
+             }
+           }""",
+        user="ann",
+        ws=workspace_id,
+    )
+    assert removed["delete_workspace_users"] == {"affected_rows": 1}
+    listed = await api.post("/v1/api/workspaces/list_users", json={"workspace_id": workspace_id})
+    assert "ann" not in [u["user_id"] for u in listed.body["users"]]
