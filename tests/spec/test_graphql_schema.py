@@ -12,6 +12,9 @@ import pytest
 import yaml
 from graphql import GraphQLError, GraphQLSchema, build_schema, parse, validate
 
+from gateway.config import LimitsConfig
+from gateway.contract.graphql_request import GraphQLChecker, GraphQLLimits
+from gateway.contract.graphql_schema import load_graphql_schema
 from tests.support import ROOT
 from tests.support.sdk_graphql import SdkDocument, built_documents, sdk_documents
 
@@ -82,6 +85,29 @@ def test_every_graphql_document_of_the_sdk_validates(
     assert not rest, f"{len(rest)} of {len(documents)} SDK documents fail:\n" + "\n".join(
         f"  {where}: {error}" for where, error in sorted(rest.items())
     )
+
+
+def test_the_gateway_passes_every_valid_sdk_document_within_its_default_limits(
+    documents: list[SdkDocument],
+) -> None:
+    """Depth and root-field limits included: only the variables (not sent here) are missing."""
+    contract = load_graphql_schema(SPEC_DIR, "wallaroo.graphql", "#/x-mlops-graphql-schema")
+    defaults = LimitsConfig()
+    checker = GraphQLChecker(GraphQLLimits(defaults.graphql_max_depth, defaults.graphql_max_root_fields))
+    refused = {}
+    for document in documents:
+        name = operation_name(document)
+        if name in SDK_BUGS:
+            continue
+        try:
+            parse(document.text)
+        except GraphQLError:
+            continue  # an unparsable template (its rendering is among the documents too)
+        _, problems = checker.check(contract, {"query": document.text, "operationName": name})
+        kinds = [p for p in problems if p.kind != "graphql-variables"]
+        if kinds:
+            refused[document.where] = kinds[0].message
+    assert not refused, refused
 
 
 def test_the_documents_are_all_of_the_sdks(documents: list[SdkDocument]) -> None:
