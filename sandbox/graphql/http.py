@@ -1,6 +1,7 @@
 """Handler of POST /v1/graphql (operation `graphql`): one GraphQL operation, executed against
 the store, answered as `{data, errors}` with status 200 - as Hasura answers, a query that does
-not validate or fails to resolve is a 200 with `errors`, not an HTTP error."""
+not validate or fails to resolve is a 200 with `errors`, not an HTTP error; a mutation the
+sandbox does not support answers `data: null` with its error (see `unbacked`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sandbox.core.responses import json_response
 from sandbox.graphql.resolvers import Context
 from sandbox.graphql.rows import Rows
 from sandbox.graphql.schema import executable_schema
+from sandbox.graphql.unbacked import NotSupported, empty_field_resolver
 
 
 async def graphql_operation(request: web.Request) -> web.StreamResponse:
@@ -25,8 +27,10 @@ async def graphql_operation(request: web.Request) -> web.StreamResponse:
         context_value=Context(Rows(store(request)), caller_id(request)),
         variable_values=data.get("variables"),
         operation_name=data.get("operationName"),
+        field_resolver=empty_field_resolver,
     )
-    answer: dict[str, Any] = {"data": result.data}
+    unsupported = any(isinstance(e.original_error, NotSupported) for e in result.errors or ())
+    answer: dict[str, Any] = {"data": None if unsupported else result.data}
     if result.errors:
         answer["errors"] = [error.formatted for error in result.errors]
     return json_response(answer)

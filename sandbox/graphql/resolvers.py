@@ -1,9 +1,11 @@
 """The root fields of the GraphQL schema, resolved over the store's rows.
 
 Each table `t` of `TABLES` serves `t` (Hasura's list arguments, see `filters`) and, when its rows
-have an `id` (all but user_default_workspace), `t_by_pk`;
-the one mutation the SDK sends on its own, `insert_workspace_one` (CreateDefaultUserWorkspace,
-when a user has no default workspace yet), creates the workspace in the store.
+are read by id (`BY_PK`), `t_by_pk`; `AGGREGATES` serve `t_aggregate`; the SQL functions
+search_pipelines and search_models search pipeline and model versions by name.
+The mutations that change the store: `insert_workspace_one` (CreateDefaultUserWorkspace, when a
+user has no default workspace yet) creates the workspace; `mutations` has the others. The tables
+and mutations the sandbox has no data or implementation for are answered by `unbacked`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,18 @@ from graphql import GraphQLResolveInfo
 
 from sandbox.core.store import DuplicateName
 from sandbox.graphql.filters import Row, select
-from sandbox.graphql.rows import Rows
+from sandbox.graphql.mutations import (
+    delete_workspace_users,
+    insert_workspace_users_one,
+    update_deployment_by_pk,
+)
+from sandbox.graphql.rows import Rows, aggregate
+from sandbox.graphql.unbacked import (
+    UNBACKED_QUERIES,
+    UNSUPPORTED_MUTATIONS,
+    no_rows,
+    not_supported,
+)
 
 Resolver = Callable[..., Any]
 
@@ -38,7 +51,17 @@ TABLES: Mapping[str, Callable[[Rows], list[Row]]] = {
     "pipeline": Rows.pipelines,
     "pipeline_version": Rows.pipeline_versions,
     "deployment": Rows.deployments,
+    "deployment_model_configs": Rows.all_deployment_model_configs,
+    "deployment_pipeline_version": Rows.deployment_pipeline_versions,
+    "workspace_users": Rows.workspace_users,
 }
+#: Tables whose `t_aggregate` root field the SDK queries.
+AGGREGATES: Mapping[str, Callable[[Rows], list[Row]]] = {
+    "deployment": Rows.deployments,
+    "workspace": Rows.workspaces,
+}
+#: TABLES the SDK reads by primary key (`t_by_pk(id:)`).
+BY_PK = ("workspace", "models", "model", "model_config", "pipeline", "pipeline_version", "deployment")
 
 
 def _table(rows_of: Callable[[Rows], list[Row]]) -> Resolver:
@@ -51,6 +74,24 @@ def _table(rows_of: Callable[[Rows], list[Row]]) -> Resolver:
 def _by_pk(rows_of: Callable[[Rows], list[Row]]) -> Resolver:
     def resolve(_root: Any, info: GraphQLResolveInfo, id: int) -> Row | None:
         return next((row for row in rows_of(info.context.rows) if row["id"] == id), None)
+
+    return resolve
+
+
+def _search(rows_of: Callable[[Rows], list[Row]], name_of: Callable[[Row], str]) -> Resolver:
+    """A search SQL function (search_pipelines, search_models): the rows whose name contains
+    `args.search` (any case; an empty search keeps every row), then the list arguments."""
+
+    def resolve(_root: Any, info: GraphQLResolveInfo, args: Mapping[str, Any], **listing: Any) -> list[Row]:
+        term = (args.get("search") or "").lower()
+        return select((r for r in rows_of(info.context.rows) if term in name_of(r).lower()), **listing)
+
+    return resolve
+
+
+def _aggregate(rows_of: Callable[[Rows], list[Row]]) -> Resolver:
+    def resolve(_root: Any, info: GraphQLResolveInfo, **args: Any) -> Row:
+        return aggregate(lambda: rows_of(info.context.rows))(**args)  # type: ignore[no-any-return]
 
     return resolve
 
@@ -81,10 +122,16 @@ def insert_workspace_one(
 
 QUERY_FIELDS: dict[str, Resolver] = {
     **{name: _table(rows_of) for name, rows_of in TABLES.items()},
-    **{
-        f"{name}_by_pk": _by_pk(rows_of)
-        for name, rows_of in TABLES.items()
-        if name != "user_default_workspace"
-    },
+    **{f"{name}_by_pk": _by_pk(TABLES[name]) for name in BY_PK},
+    **{f"{name}_aggregate": _aggregate(rows_of) for name, rows_of in AGGREGATES.items()},
+    **{name: no_rows for name in UNBACKED_QUERIES},
+    "search_pipelines": _search(Rows.pipeline_versions, lambda row: str(row["pipeline"]()["pipeline_id"])),
+    "search_models": _search(Rows.model_versions, lambda row: str(row["model_id"])),
 }
-MUTATION_FIELDS: dict[str, Resolver] = {"insert_workspace_one": insert_workspace_one}
+MUTATION_FIELDS: dict[str, Resolver] = {
+    "insert_workspace_one": insert_workspace_one,
+    "update_deployment_by_pk": update_deployment_by_pk,
+    "insert_workspace_users_one": insert_workspace_users_one,
+    "delete_workspace_users": delete_workspace_users,
+    **{name: not_supported for name in UNSUPPORTED_MUTATIONS},
+}

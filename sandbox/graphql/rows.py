@@ -69,8 +69,13 @@ def aggregate(source: Callable[[], Iterable[Row]]) -> Resolver:
     return resolve
 
 
-def _conversion(_info: Any = None, path: str | None = None, **_: Any) -> Any:
-    return CONVERSION if path is None else CONVERSION.get(path)
+def _at_path(document: Any) -> Resolver:
+    """A jsonb column with Hasura's `path` argument: the document, or its value at the key."""
+
+    def resolve(_info: Any = None, path: str | None = None, **_: Any) -> Any:
+        return document if path is None else document.get(path) if isinstance(document, dict) else None
+
+    return resolve
 
 
 class Rows:
@@ -104,6 +109,19 @@ class Rows:
 
     def deployments(self) -> list[Row]:
         return [self.deployment(d) for d in self.store.deployments.values()]
+
+    def all_deployment_model_configs(self) -> list[Row]:
+        return [row for d in self.store.deployments.values() for row in self.deployment_model_configs(d)]
+
+    def deployment_pipeline_versions(self) -> list[Row]:
+        return [self.deployment_pipeline_version(d) for d in self.store.deployments.values()]
+
+    def workspace_users(self) -> list[Row]:
+        return [
+            self.workspace_user(w, u, role)
+            for w in self.store.workspaces.values()
+            for u, role in w.members.items()
+        ]
 
     # ------------------------------------------------------------------ rows
 
@@ -174,7 +192,7 @@ class Rows:
             "created_on_version": None,
             "created_at": version.created_at.isoformat(),
             "updated_at": version.created_at.isoformat(),
-            "conversion": _conversion,
+            "conversion": _at_path(CONVERSION),
             "model": one(lambda: self.model_group(store.model(version.model_pk))),
             "model_tags": many(list),
             "model_configs": many(configs),
@@ -195,6 +213,7 @@ class Rows:
             "dynamic_batching_config": None,
             "continuous_batching_config": None,
             "openai": None,
+            "model_id": config.model_version_id,
             "model": one(lambda: self.model_version(store.model_version(config.model_version_id))),
             "deployment_model_configs": many(
                 lambda: [
@@ -236,8 +255,10 @@ class Rows:
         return {
             "id": version.id,
             "version": version.version,
-            "definition": version.definition,
+            "definition": _at_path(version.definition),
             "pipeline_id": pipeline.id,
+            "pipeline_pk_id": pipeline.id,
+            "owner_id": pipeline.owner_id,
             "created_on_version": None,
             "created_at": version.created_at.isoformat(),
             "updated_at": version.created_at.isoformat(),
@@ -288,6 +309,11 @@ class Rows:
             "pipeline_version_pk_id": deployment.pipeline_version.id,
             "deployment": one(lambda: self.deployment(deployment)),
             "model_config": one(lambda: self.model_config(config)),
+            "pipeline_version": one(
+                lambda: self.pipeline_version(
+                    self.store.pipeline(deployment.pipeline_id), deployment.pipeline_version
+                )
+            ),
         }
 
     def deployment_pipeline_version(self, deployment: Deployment) -> Row:
