@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,7 +31,7 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float =
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"process exited early with {process.returncode}: {process.args}")
+            raise RuntimeError(f"process exited early with {process.returncode}: {process.args!r}")
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -78,7 +78,7 @@ def canned_upstream(core: int | None = 1) -> Iterator[str]:
 
 @contextmanager
 def gateway(
-    upstream_url: str, validation: dict[str, object], core: int | None = 0
+    upstream_url: str, validation: Mapping[str, object], core: int | None = 0
 ) -> Iterator[tuple[str, int]]:
     """A gateway process in front of `upstream_url`; yields its URL and pid."""
     port = free_port()
@@ -104,3 +104,12 @@ def gateway(
         command = [sys.executable, "-m", "gateway.cli", "serve", "--config", str(path)]
         with process(command, port, core) as proc:
             yield f"http://127.0.0.1:{port}", proc.pid
+
+
+@contextmanager
+def bare_proxy(upstream_url: str, core: int | None = 0) -> Iterator[tuple[str, int]]:
+    """The bare aiohttp reference proxy (benchmarks.bare_proxy) in front of `upstream_url`."""
+    port = free_port()
+    command = [sys.executable, "-m", "benchmarks.bare_proxy", "--port", str(port), "--upstream", upstream_url]
+    with process(command, port, core) as proc:
+        yield f"http://127.0.0.1:{port}", proc.pid

@@ -1,20 +1,25 @@
-"""Throughput and latency of the gateway, side by side in one run.
+"""Throughput, latency and CPU cost of the gateway, side by side with a bare aiohttp proxy, in one run.
 
     python -m benchmarks.proxy_throughput [--duration 10] [--connections 32]
 
 Starts a canned upstream (its own process and core) and, with the same load generator (wrk, one
 thread), measures for a small (~600 B), medium (~8 KB) and large (~1 MB) response:
   a) the upstream directly,
-  b) the gateway with validation off,
-  c) the gateway with full request and response validation (both enforced),
-and prints requests/s, p50 and p99 latency, and the ratios c/b and c/a. The gateway runs on one
-core. The three targets are measured in interleaved rounds and each figure is the median round, so
-load that comes and goes on a shared machine hits all three alike; the ratios are the point.
+  b) a bare aiohttp proxy (benchmarks.bare_proxy: read, forward, relay; the reference),
+  c) the gateway with validation off,
+  d) the gateway with full request and response validation (both enforced),
+and prints requests/s, p50 and p99 latency, the proxy's CPU microseconds per request (its own
+utime + stime from /proc, over the requests wrk counted), and the ratios to the bare proxy. Each
+proxy runs on one core. The targets are measured in interleaved rounds and each figure is the
+median round, so load that comes and goes on a shared machine hits all of them alike; the ratios
+are the point.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import re
 import subprocess
 import tempfile
@@ -22,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.payloads import CASES
-from benchmarks.processes import BENCH_KEY, canned_upstream, gateway
+from benchmarks.processes import BENCH_KEY, bare_proxy, canned_upstream, gateway
 
 WRK_SCRIPT = """
 wrk.method = "POST"
@@ -34,12 +39,30 @@ VALIDATION_OFF = {"request": "off", "response": "off"}
 VALIDATION_FULL = {"request": "enforce", "response": "enforce", "max_response_bytes": "4MiB"}
 
 
+UPSTREAM, BARE, OFF, FULL = (
+    "a upstream",
+    "b bare aiohttp proxy",
+    "c gateway, validation off",
+    "d gateway, full",
+)
+TARGETS = (UPSTREAM, BARE, OFF, FULL)
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
 @dataclass(frozen=True)
 class Measurement:
     requests_per_second: float
     p50_ms: float
     p99_ms: float
     errors: int
+    requests: int
+    cpu_us_per_request: float | None = None
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def _ms(value: str, unit: str) -> float:
@@ -74,7 +97,18 @@ def run_wrk(url: str, body: bytes, duration: float, connections: int) -> Measure
     errors = sum(
         int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|timeout|read|write|connect) (\d+)", out)
     )
-    return Measurement(rps, _ms(*p50.groups()), _ms(*p99.groups()), errors)  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return Measurement(rps, _ms(*p50.groups()), _ms(*p99.groups()), errors, requests)  # type: ignore[union-attr]
+
+
+def measure(url: str, body: bytes, duration: float, connections: int, pid: int | None) -> Measurement:
+    """One wrk run, with the CPU the process `pid` spent on it per request."""
+    before = cpu_seconds(pid) if pid is not None else 0.0
+    measured = run_wrk(url, body, duration, connections)
+    if pid is None or not measured.requests:
+        return measured
+    spent = cpu_seconds(pid) - before
+    return dataclasses.replace(measured, cpu_us_per_request=spent / measured.requests * 1e6)
 
 
 def _median(values: list[Measurement]) -> Measurement:
@@ -92,41 +126,50 @@ def main() -> None:
     args = parser.parse_args()
     sizes = args.sizes.split(",")
     rounds: dict[tuple[str, str], list[Measurement]] = {}
-    with canned_upstream() as upstream:
-        targets = {"a upstream": upstream}
-        with (
-            gateway(upstream, VALIDATION_OFF) as (off_url, _),
-            gateway(upstream, VALIDATION_FULL) as (full_url, _),
-        ):
-            targets["b gateway, validation off"] = off_url
-            targets["c gateway, full validation"] = full_url
-            for size in sizes:
-                path, body, _ = CASES[size]
-                for base in targets.values():
-                    run_wrk(base + path, body, min(1.0, args.duration), args.connections)  # warm-up
-                for _ in range(args.rounds):
-                    for name, base in targets.items():
-                        measured = run_wrk(base + path, body, args.duration, args.connections)
-                        rounds.setdefault((size, name), []).append(measured)
+    with (
+        canned_upstream() as upstream,
+        bare_proxy(upstream) as (bare_url, bare_pid),
+        gateway(upstream, VALIDATION_OFF) as (off_url, off_pid),
+        gateway(upstream, VALIDATION_FULL) as (full_url, full_pid),
+    ):
+        targets: dict[str, tuple[str, int | None]] = {
+            UPSTREAM: (upstream, None),
+            BARE: (bare_url, bare_pid),
+            OFF: (off_url, off_pid),
+            FULL: (full_url, full_pid),
+        }
+        for size in sizes:
+            path, body, _ = CASES[size]
+            for base, _pid in targets.values():
+                run_wrk(base + path, body, min(1.0, args.duration), args.connections)  # warm-up
+            for _ in range(args.rounds):
+                for name, (base, pid) in targets.items():
+                    measured = measure(base + path, body, args.duration, args.connections, pid)
+                    rounds.setdefault((size, name), []).append(measured)
     results = {key: _median(values) for key, values in rounds.items()}
     print(
         f"wrk -t1 -c{args.connections} -d{args.duration}s x {args.rounds} interleaved rounds (median shown), "
-        "gateway on one core, upstream and wrk on the other"
+        "each proxy on one core, upstream and wrk on the other"
     )
-    print(f"{'size':8} {'target':28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(
+        f"{'size':8} {'target':26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'cpu us/req':>10}"
+    )
     for size in sizes:
-        for name in ("a upstream", "b gateway, validation off", "c gateway, full validation"):
+        for name in TARGETS:
             m = results[(size, name)]
-            row = f"{m.requests_per_second:9.0f} {m.p50_ms:8.2f} {m.p99_ms:8.2f} {m.errors:7d}"
-            print(f"{size:8} {name:28} {row}")
+            cpu = f"{m.cpu_us_per_request:10.0f}" if m.cpu_us_per_request is not None else f"{'-':>10}"
+            row = f"{m.requests_per_second:9.0f} {m.p50_ms:8.2f} {m.p99_ms:8.2f} {m.errors:7d} {cpu}"
+            print(f"{size:8} {name:26} {row}")
     print()
-    print(f"{'size':8} {'c/b':>6} {'c/a':>6}")
+    print("ratios to the bare aiohttp proxy (req/s; cpu: gateway us/req over bare us/req)")
+    print(f"{'size':8} {'off/bare':>9} {'full/bare':>10} {'cpu full/bare':>14}")
     for size in sizes:
-        a, b, c = (
-            results[(size, n)].requests_per_second
-            for n in ("a upstream", "b gateway, validation off", "c gateway, full validation")
+        bare, off, full = (results[(size, n)] for n in (BARE, OFF, FULL))
+        cpu_ratio = (full.cpu_us_per_request or 0.0) / (bare.cpu_us_per_request or 1.0)
+        print(
+            f"{size:8} {off.requests_per_second / bare.requests_per_second:9.2f} "
+            f"{full.requests_per_second / bare.requests_per_second:10.2f} {cpu_ratio:14.2f}"
         )
-        print(f"{size:8} {c / b:6.2f} {c / a:6.2f}")
 
 
 if __name__ == "__main__":

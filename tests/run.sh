@@ -33,6 +33,7 @@ mypy_targets=(
   gateway
   conformance
   sandbox
+  benchmarks
 )
 echo "== mypy --strict ${mypy_targets[*]}" && python3 -m mypy "${mypy_targets[@]}"
 echo "== sdk venvs (the official SDKs, each in its own cached venv)" && python3 -m tests.support.sdk_venvs

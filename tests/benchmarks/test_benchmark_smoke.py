@@ -35,10 +35,11 @@ def test_proxy_throughput_smoke() -> None:
         "--rounds",
         "1",
     )
-    rows = re.findall(r"^small\s+[abc] .*?\s(\d+)\s+[\d.]+\s+[\d.]+\s+(\d+)$", out, re.MULTILINE)
-    assert len(rows) == 3, out
-    assert all(int(rps) > 0 and int(errors) == 0 for rps, errors in rows), out
-    assert re.search(r"^small\s+\d+\.\d\d\s+\d+\.\d\d$", out, re.MULTILINE), out
+    rows = re.findall(r"^small\s+([abcd]) .*?\s(\d+)\s+[\d.]+\s+[\d.]+\s+(\d+)\s+(\d+|-)$", out, re.MULTILINE)
+    assert [target for target, *_ in rows] == ["a", "b", "c", "d"], out
+    assert all(int(rps) > 0 and int(errors) == 0 for _, rps, errors, _ in rows), out
+    assert rows[0][3] == "-" and all(int(cpu) > 0 for *_, cpu in rows[1:]), out  # proxies' own CPU
+    assert re.search(r"^small\s+\d+\.\d\d\s+\d+\.\d\d\s+\d+\.\d\d$", out, re.MULTILINE), out
 
 
 def test_upload_streaming_smoke() -> None:

@@ -1,0 +1,50 @@
+"""The reference the gateway is measured against: a bare aiohttp reverse proxy, no validation, no
+metrics, no logs - read the request, forward it on one shared ClientSession, relay the answer.
+
+    python -m benchmarks.bare_proxy --port N --upstream http://127.0.0.1:M
+
+It runs on the same event loop implementation as the gateway (asyncio's), so the ratio
+"gateway / bare" in `benchmarks.proxy_throughput` is the cost of the gateway's own pipeline.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from aiohttp import ClientSession, TCPConnector, web
+
+_DROP = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+
+
+def bare_proxy(upstream: str) -> web.Application:
+    async def session_context(app: web.Application):  # type: ignore[no-untyped-def]
+        app["session"] = ClientSession(connector=TCPConnector(limit=100))
+        yield
+        await app["session"].close()
+
+    async def forward(request: web.Request) -> web.Response:
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROP}
+        body = await request.read()
+        session: ClientSession = request.app["session"]
+        async with session.request(
+            request.method, upstream + request.path_qs, data=body, headers=headers
+        ) as r:
+            payload = await r.read()
+            return web.Response(body=payload, status=r.status, content_type=r.content_type)
+
+    app = web.Application(client_max_size=64 * 2**20)
+    app.cleanup_ctx.append(session_context)
+    app.router.add_route("*", "/{tail:.*}", forward)
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--upstream", required=True)
+    args = parser.parse_args()
+    web.run_app(bare_proxy(args.upstream.rstrip("/")), host="127.0.0.1", port=args.port, print=None)
+
+
+if __name__ == "__main__":
+    main()
