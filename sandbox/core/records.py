@@ -56,6 +56,16 @@ class Workspace:
     pipeline_ids: list[int] = field(default_factory=list)
     archived: bool = False
 
+    def summary(self) -> dict[str, Any]:
+        """The workspace as answers embed it (REST and GraphQL rows alike): its own fields only."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "archived": self.archived,
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class StoredFile:

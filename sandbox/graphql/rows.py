@@ -128,11 +128,7 @@ class Rows:
     def workspace(self, workspace: Workspace) -> Row:
         store = self.store
         return {
-            "id": workspace.id,
-            "name": workspace.name,
-            "archived": workspace.archived,
-            "created_at": workspace.created_at.isoformat(),
-            "created_by": workspace.created_by,
+            **workspace.summary(),
             "users": many(
                 lambda: [self.workspace_user(workspace, u, role) for u, role in workspace.members.items()]
             ),

@@ -89,14 +89,7 @@ def _model_summary(model: Model) -> dict[str, Any]:
 
 
 def _workspace_ref(the_store: Store, model: Model) -> dict[str, Any]:
-    workspace = the_store.workspace(model.workspace_id)
-    return {
-        "id": workspace.id,
-        "name": workspace.name,
-        "archived": workspace.archived,
-        "created_at": workspace.created_at.isoformat(),
-        "created_by": workspace.created_by,
-    }
+    return the_store.workspace(model.workspace_id).summary()
 
 
 def config_json(config: ModelConfig) -> dict[str, Any]:

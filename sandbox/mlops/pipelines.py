@@ -94,13 +94,7 @@ def _pipeline_item(the_store: Store, pipeline: Pipeline) -> dict[str, Any]:
             "updated_at": (pipeline.updated_at or pipeline.created_at).isoformat(),
             "workspace_id": pipeline.workspace_id,
         },
-        "workspace": {
-            "id": workspace.id,
-            "name": workspace.name,
-            "archived": workspace.archived,
-            "created_at": workspace.created_at.isoformat(),
-            "created_by": workspace.created_by,
-        },
+        "workspace": workspace.summary(),
         "plateau_topic": topic_name(pipeline),
     }
 

@@ -19,11 +19,7 @@ from sandbox.core.responses import json_response
 
 def _workspace_json(workspace: Workspace) -> dict[str, Any]:
     return {
-        "id": workspace.id,
-        "name": workspace.name,
-        "created_at": workspace.created_at.isoformat(),
-        "created_by": workspace.created_by,
-        "archived": workspace.archived,
+        **workspace.summary(),
         "models": list(workspace.model_ids),
         "pipelines": list(workspace.pipeline_ids),
     }
