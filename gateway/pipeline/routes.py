@@ -53,23 +53,22 @@ def bind_unlisted(
     config: GatewayConfig, upstreams: Mapping[str, UpstreamClient]
 ) -> tuple[tuple[str, Route], ...]:
     """(path prefix, route) of every upstream that forwards unlisted calls, longest prefix first."""
+    operation = Operation(
+        operation_id=UNLISTED,
+        method="*",
+        path_template="",
+        tags=(),
+        security=(),
+        anonymous=False,
+        parameters=(),
+        body_required=False,
+        request_media=MediaTypeTable([]),
+        responses={},
+        spec={},
+    )
     bound = []
     for upstream in config.upstreams:
-        if upstream.unlisted is not Unlisted.FORWARD:
-            continue
-        operation = Operation(
-            operation_id=UNLISTED,
-            method="*",
-            path_template="",
-            tags=(),
-            security=(),
-            anonymous=False,
-            parameters=(),
-            body_required=False,
-            request_media=MediaTypeTable([]),
-            responses={},
-            spec={},
-        )
-        route = Route(operation, upstreams[upstream.name], Policy.OFF, Policy.OFF, unlisted=True)
-        bound += [(prefix, route) for prefix in upstream.paths]
+        if upstream.unlisted is Unlisted.FORWARD:
+            route = Route(operation, upstreams[upstream.name], Policy.OFF, Policy.OFF, unlisted=True)
+            bound += [(prefix, route) for prefix in upstream.paths]
     return tuple(sorted(bound, key=lambda pair: -len(pair[0])))
