@@ -6,8 +6,6 @@ arrived in its store, and the evaluation measured them."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from sandbox.core.openlayer_records import ResultStatus
 from sandbox.core.seed import OPENLAYER_TESTS
 from tests.support.gateway import TEAM_KEY, running_gateway
 from tests.support.sandbox import sandbox_settings
-from tests.support.sdk_venvs import run_sdk_script
+from tests.support.sdk_venvs import sdk_summary
 
 SCRIPT = Path(__file__).parent / "scripts" / "openlayer_workflow.py"
 TEST = OPENLAYER_TESTS[0]
@@ -50,14 +48,11 @@ async def test_the_openlayer_sdk_workflow_through_the_gateway(sandbox: SandboxSe
             "OPENLAYER_API_KEY": TEAM_KEY,
             "OPENLAYER_INFERENCE_PIPELINE_ID": PIPELINE,
         }
-        # the script blocks; the gateway and the sandbox keep serving on this loop meanwhile
-        run = await asyncio.to_thread(run_sdk_script, "openlayer", SCRIPT, TEST.id, env=env, timeout=180)
+        summary = await sdk_summary("openlayer", SCRIPT, TEST.id, env=env, limit=180)
         async with aiohttp.ClientSession() as http:
             report_url = gateway.url + "/_gateway/violations"
             async with http.get(report_url, headers={"X-Gateway-Key": TEAM_KEY}) as response:
                 drift = await response.json()
-    assert run.returncode == 0, run.stderr[-4000:]
-    summary = json.loads(run.stdout.strip().splitlines()[-1])
 
     assert summary["sdk_errors"] == []
     # every answer conformed (responses are enforced); the one refused request is the script's own

@@ -10,7 +10,6 @@ identity of the user the gateway logs in to Keycloak as (the sandbox admin).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 from pathlib import Path
@@ -30,7 +29,7 @@ from tests.support.gateway import (
     sandbox_gateway_config,
 )
 from tests.support.sandbox import password_token
-from tests.support.sdk_venvs import run_sdk_script
+from tests.support.sdk_venvs import sdk_summary
 
 SCRIPT = ROOT / "tests" / "sdk" / "scripts" / "wallaroo_workflow.py"
 ASSAY_SCRIPT = ROOT / "tests" / "sdk" / "scripts" / "wallaroo_assays.py"
@@ -46,11 +45,7 @@ async def run_script(
     credentials = tmp_path / "wallaroo-credentials.json"
     credentials.write_text(json.dumps({"token": token, "user_email": admin.email, "user_id": admin.id}))
     env = {"WALLAROO_SDK_CREDENTIALS": str(credentials), "HOME": str(tmp_path)}
-    done = await asyncio.to_thread(
-        run_sdk_script, "wallaroo", script, base_url, *args, env=env, timeout=SCRIPT_TIMEOUT
-    )
-    assert done.returncode == 0, f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-6000:]}"
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return await sdk_summary("wallaroo", script, base_url, *args, env=env, limit=SCRIPT_TIMEOUT)
 
 
 async def run_workflow(base_url: str, token: str, sandbox: SandboxServer, tmp_path: Path) -> dict[str, Any]:

@@ -10,8 +10,10 @@ prints how long each took, which `tests/run.sh` does before pytest.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -20,6 +22,7 @@ import time
 import venv
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from tests.support import ROOT
 
@@ -76,6 +79,17 @@ def run_sdk_script(
         text=True,
         timeout=timeout,
     )
+
+
+async def sdk_summary(
+    name: str, script: Path, *args: str, env: Mapping[str, str] | None = None, limit: float = 300
+) -> dict[str, Any]:
+    """Run an SDK script in a thread (the caller's loop keeps serving the gateway and sandbox
+    meanwhile), killed after `limit` seconds; it must succeed, and its last stdout line is its JSON
+    summary."""
+    done = await asyncio.to_thread(run_sdk_script, name, script, *args, env=env, timeout=limit)
+    assert done.returncode == 0, f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-6000:]}"
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 def main() -> None:
