@@ -67,7 +67,6 @@ class Accounting:
 
     def graphql_fields(self, exchange: Exchange, query: GraphQLQuery) -> None:
         """Count each root field of a valid GraphQL request once (schema names, never client text)."""
-        exchange.graphql = query
         labels = (exchange.operation, exchange.team, exchange.upstream, query.operation_type)
         for name in query.root_fields:
             self.metrics.graphql_fields.labels(*labels, name).inc()

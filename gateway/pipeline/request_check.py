@@ -144,6 +144,7 @@ class RequestCheck:
                 errors=errors,
             )
         elif query is not None:
+            exchange.graphql = query  # the answer is checked by it, the access line names its fields
             self.accounting.graphql_fields(exchange, query)
 
     def _settle(
