@@ -31,6 +31,14 @@ class Policy(StrEnum):
     OFF = "off"  # not checked at all
 
 
+class EventLoop(StrEnum):
+    """`listen.event_loop`: which asyncio event loop serves (`gateway.event_loop`)."""
+
+    AUTO = "auto"  # uvloop where it is installed (a dependency on Linux), asyncio's own elsewhere
+    UVLOOP = "uvloop"
+    ASYNCIO = "asyncio"
+
+
 class AuthMode(StrEnum):
     """How the gateway authenticates to an upstream (see `UpstreamAuth`)."""
 
@@ -181,6 +189,7 @@ class GatewayConfig:
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     workers: int = 1  # processes serving the one listening socket (gateway.workers)
     shutdown_timeout: float = 30.0  # seconds in-flight requests get to finish on SIGTERM
+    event_loop: EventLoop = EventLoop.AUTO
     spec_path: Path | None = None  # None: the spec packaged with the gateway
     upstreams: tuple[UpstreamConfig, ...] = ()
     credentials: Mapping[str, UpstreamAuth] = field(default_factory=dict)  # named credential sets
@@ -219,7 +228,7 @@ def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = N
         | {"token_store"},
     )
     listen = _mapping(root.get("listen", {}), "listen")
-    _known(listen, "listen", {"host", "port", "trusted_proxies", "workers", "shutdown_timeout"})
+    _known(listen, "listen", {"host", "port", "trusted_proxies", "workers", "shutdown_timeout", "event_loop"})
     spec_path: Path | None = None
     if "spec" in root:
         spec_path = Path(_string(root["spec"], "spec"))
@@ -271,6 +280,7 @@ def parse_config(raw: Any, environ: Mapping[str, str], base_dir: Path | None = N
         trusted_proxies=_networks(listen.get("trusted_proxies", []), "listen.trusted_proxies"),
         workers=_int(listen.get("workers", 1), "listen.workers", 1, MAX_WORKERS),
         shutdown_timeout=_number(listen.get("shutdown_timeout", 30.0), "listen.shutdown_timeout"),
+        event_loop=_choice(listen.get("event_loop", "auto"), "listen.event_loop", EventLoop),
         spec_path=spec_path,
         upstreams=upstreams,
         credentials=credential_sets,

@@ -8,10 +8,17 @@ log while serving (`aiohttp.*`: server, access, web, client; `asyncio`) and on t
 (anything else, and Python warnings), so stderr carries nothing but JSON lines. A traceback is
 never a line of its own: it is the `error` member of its event's object. With several workers
 every line also names the process that wrote it (`pid`), the supervisor's lines included.
+
+The access line is written for every request, so its cost is the proxy's: records skip what the
+JSON never shows (caller frame, thread and process names: the logging HOWTO's "Optimization"),
+the timestamp text is made once a second, and the lines of one event-loop turn are written
+together when it ends (`LineBatchingHandler`), one write instead of one per line. Outside a
+running loop, and at shutdown, every line is written at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import IO, Any
@@ -19,17 +26,25 @@ from typing import IO, Any
 import orjson
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+MAX_PENDING_LINES = 256  # a turn of the loop writing more lines than this writes them on the way
 
 
 class JsonFormatter(logging.Formatter):
     def __init__(self, with_pid: bool = False) -> None:
         super().__init__()
         self.with_pid = with_pid
+        self._second = -1
+        self._stamp = ""
+
+    def _timestamp(self, created: float) -> str:
+        second = int(created)
+        if second != self._second:
+            self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._stamp}.{int((created - second) * 1000):03d}Z"
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
+            "ts": self._timestamp(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -42,12 +57,52 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
+class LineBatchingHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler writing the lines of one event-loop turn in one write, when the turn ends."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        super().__init__(stream)
+        self._pending: list[str] = []
+        self._scheduled = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+        except Exception:
+            self.handleError(record)
+            return
+        self._pending.append(line)
+        if len(self._pending) >= MAX_PENDING_LINES:
+            self.flush()
+        elif not self._scheduled:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no loop in this thread: nothing would call back
+                self.flush()
+                return
+            self._scheduled = True
+            loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._scheduled = False
+            if self._pending:
+                text = "\n".join(self._pending) + "\n"
+                self._pending.clear()
+                self.stream.write(text)
+            super().flush()
+
+
 SERVING_LOGGERS = ("mlops_gateway", "aiohttp", "asyncio")
 
 
 def configure_logging(level: str, stream: IO[str] | None = None, *, with_pid: bool = False) -> None:
     """JSON lines on `stream` (stderr) at `level` for the serving loggers, WARNING for the rest."""
-    handler = logging.StreamHandler(stream)
+    logging._srcfile = None  # no caller frame: the JSON has none
+    logging.logThreads = False
+    logging.logMultiprocessing = False
+    logging.logProcesses = with_pid
+    handler = LineBatchingHandler(stream)
     handler.setFormatter(JsonFormatter(with_pid))
     for name in SERVING_LOGGERS:
         logger = logging.getLogger(name)

@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+from typing import Generic, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.multiprocess import MultiProcessCollector
+
+M = TypeVar("M", Counter, Gauge, Histogram)
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 SIZE_BUCKETS = (256, 1024, 4096, 16384, 65536, 262144, 2**20, 4 * 2**20, 16 * 2**20, 64 * 2**20, 2**30)
@@ -37,6 +40,26 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
 def method_label(method: str) -> str:
     """The `method` label: an HTTP method of RFC 9110, or `other` for anything a client invents."""
     return method if method in METHODS else "other"
+
+
+class Children(Generic[M]):
+    """A metric family's children by label values, each asked of prometheus-client once.
+
+    `labels()` checks, converts and locks on every call; the request path asks for the same few
+    children again and again, so it keeps them here. Label values are bounded (see above), so
+    is this cache."""
+
+    __slots__ = ("_children", "_family")
+
+    def __init__(self, family: M) -> None:
+        self._family: M = family
+        self._children: dict[tuple[str, ...], M] = {}
+
+    def __call__(self, *values: str) -> M:
+        child = self._children.get(values)
+        if child is None:
+            child = self._children[values] = self._family.labels(*values)
+        return child
 
 
 def package_version() -> str:

@@ -90,13 +90,16 @@ class RecentWindow:
         self._max_keys = max_keys
         self._clock = clock
         self._buckets: dict[int, dict[tuple[str, str], Cell]] = {}
+        self._current = -1  # the bucket index last expired at
         self.dropped = 0  # observations not kept because a bucket was full
 
     def _expire(self) -> int:
         current = int(self._clock() // self.bucket_seconds)
-        oldest = current - self._buckets_kept + 1
-        for index in [i for i in self._buckets if i < oldest]:
-            del self._buckets[index]
+        if current != self._current:  # a new bucket: the ones it pushes out of the window go
+            self._current = current
+            oldest = current - self._buckets_kept + 1
+            for index in [i for i in self._buckets if i < oldest]:
+                del self._buckets[index]
         return current
 
     def record(self, team: str, operation: str, status: int, seconds: float) -> None:

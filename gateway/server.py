@@ -80,12 +80,15 @@ class GuardedHandler(RequestHandler):
         self._arm()
 
     def data_received(self, data: bytes) -> None:
-        if self._head_timer is None and self._waiter is not None and not self._messages:
-            self._arm()  # the first bytes of the next request on a kept-alive connection
+        # the first bytes of the next request on a kept-alive connection start its head's clock,
+        # unless they hold the whole head (the usual case: no timer to make and cancel)
+        starts_head = self._head_timer is None and self._waiter is not None and not self._messages
         super().data_received(data)
         if self._request_count != self._heads:  # the parser has a whole head (or refused one)
             self._heads = self._request_count
             self._disarm()
+        elif starts_head and self.transport is not None:
+            self._arm()
 
     def connection_lost(self, exc: BaseException | None) -> None:
         self._disarm()

@@ -52,6 +52,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gateway.config import GatewayConfig
+from gateway.event_loop import run as run_on_loop
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's switch to multiprocess mode
 MAX_RESTARTS = 5  # worker restarts allowed in RESTART_WINDOW seconds before they are spaced out
@@ -67,7 +68,7 @@ log = logging.getLogger("mlops_gateway.workers")
 def serve(config: GatewayConfig) -> int:
     """Run the gateway until SIGTERM or SIGINT; the process's exit code."""
     if config.workers == 1:
-        asyncio.run(serve_one(config, announce))
+        run_on_loop(serve_one(config, announce), config.event_loop)
         return 0
     with tempfile.TemporaryDirectory(prefix="mlops-gateway-metrics-") as metrics_dir:
         enable_multiprocess_metrics(metrics_dir)
@@ -124,6 +125,8 @@ async def serve_one(
 
     gateway = await start_gateway(config, sock)
     try:
+        loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+        log.info("serving", extra={"url": gateway.url, "event_loop": loop})
         ready(gateway.url)
         await wait_for_stop(lifeline)
         log.info("stopping", extra={"shutdown_timeout": config.shutdown_timeout})
@@ -197,7 +200,10 @@ class Supervisor:
             code = 1
             try:
                 self._become_worker(ready_r, blocked)
-                asyncio.run(serve_one(self.config, _ready_on(ready_w), self.sock, self.lifeline_r))
+                run_on_loop(
+                    serve_one(self.config, _ready_on(ready_w), self.sock, self.lifeline_r),
+                    self.config.event_loop,
+                )
                 code = 0
             except BaseException:
                 log.exception("worker failed", extra={"slot": slot})

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from gateway.contract import GraphQLQuery, Violation
 from gateway.drift import DriftReport
-from gateway.metrics import UNMATCHED, GatewayMetrics, method_label
+from gateway.metrics import UNMATCHED, Children, GatewayMetrics, method_label
 from gateway.pipeline.exchange import Exchange
 from gateway.recent import RecentWindow
 
@@ -47,12 +47,19 @@ class Accounting:
         self.metrics = metrics
         self.drift = drift
         self.recent = recent if recent is not None else RecentWindow()
+        self._requests = Children(metrics.requests)
+        self._duration = Children(metrics.request_duration)
+        self._upstream_duration = Children(metrics.upstream_duration)
+        self._request_bytes = Children(metrics.request_bytes)
+        self._response_bytes = Children(metrics.response_bytes)
+        self._violations = Children(metrics.violations)
+        self._unvalidated = Children(metrics.unvalidated)
 
     def record_violations(self, exchange: Exchange, direction: str, violations: Sequence[Violation]) -> None:
         operation, request_id = exchange.operation, exchange.request_id
         self.drift.record(operation, direction, violations, request_id, exchange.team)
         for v in violations:
-            self.metrics.violations.labels(operation, direction, v.kind).inc()
+            self._violations(operation, direction, v.kind).inc()
         contract_log.warning(
             "contract violation",
             extra={
@@ -73,21 +80,20 @@ class Accounting:
 
     def unvalidated(self, exchange: Exchange, reason: str) -> None:
         """A response passed through unchecked (`too_large`, `not_json`, `policy_off`)."""
-        self.metrics.unvalidated.labels(exchange.operation, reason).inc()
+        self._unvalidated(exchange.operation, reason).inc()
 
     def upstream_answered(self, exchange: Exchange, seconds: float) -> None:
-        self.metrics.upstream_duration.labels(exchange.operation, exchange.upstream).observe(seconds)
+        self._upstream_duration(exchange.operation, exchange.upstream).observe(seconds)
 
     def upstream_failed(self, exchange: Exchange, kind: str) -> None:
         self.metrics.upstream_errors.labels(exchange.upstream, kind).inc()
 
     def finish(self, request: web.Request, exchange: Exchange, elapsed: float) -> None:
-        m = self.metrics
         method = method_label(request.method)
         status = str(exchange.status)
         labels = (exchange.operation, method, status, exchange.team, exchange.upstream, exchange.source)
-        m.requests.labels(*labels).inc()
-        m.request_duration.labels(exchange.operation, exchange.upstream).observe(elapsed)
+        self._requests(*labels).inc()
+        self._duration(exchange.operation, exchange.upstream).observe(elapsed)
         self.recent.record(exchange.team, exchange.operation, exchange.status, elapsed)
         if exchange.undocumented is not None:
             method, shape = exchange.undocumented
@@ -95,8 +101,8 @@ class Accounting:
                 exchange.upstream, method, shape, exchange.request_id, exchange.team
             )
         if exchange.operation != UNMATCHED:
-            m.request_bytes.labels(exchange.operation).observe(exchange.request_bytes)
-            m.response_bytes.labels(exchange.operation).observe(exchange.response_bytes)
+            self._request_bytes(exchange.operation).observe(exchange.request_bytes)
+            self._response_bytes(exchange.operation).observe(exchange.response_bytes)
         access_log.info(
             "request",
             extra={

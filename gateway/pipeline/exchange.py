@@ -3,8 +3,8 @@ line, and the headers the gateway itself adds to answers."""
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from dataclasses import dataclass
 
 from gateway.contract import GraphQLQuery
@@ -21,7 +21,7 @@ def request_id(offered: str | None) -> str:
     """The client's X-Request-ID when it is safe to echo and log, else a fresh one."""
     if offered and _REQUEST_ID.fullmatch(offered):
         return offered
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # 128 random bits, as uuid4().hex without building a UUID
 
 
 @dataclass(slots=True)

@@ -14,8 +14,7 @@ Failures here stay typed (`UpstreamError`, `CredentialsError`); the edge turns t
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Sequence
 from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from aiohttp import web
@@ -32,7 +31,7 @@ UNAUTHORIZED = 401
 
 
 class Forward:
-    """Sends a checked request upstream and yields the upstream's response."""
+    """Sends a checked request upstream and answers the upstream's response."""
 
     def __init__(
         self, accounting: Accounting, trusted_proxies: Sequence[IPv4Network | IPv6Network] = ()
@@ -49,38 +48,36 @@ class Forward:
             return False
         return any(address in network for network in self.trusted_proxies)
 
-    @asynccontextmanager
     async def __call__(
         self, request: web.Request, target: Target, body: RequestBody, exchange: Exchange
-    ) -> AsyncIterator[UpstreamAnswer]:
+    ) -> UpstreamAnswer:
+        """The upstream's answer, which the caller releases."""
         upstream = target.route.upstream
         credentials = upstream.credentials_for(exchange.team)
         # an anonymous operation goes without credentials: no client borrows the gateway's token
         anonymous = target.route.operation.anonymous
         authorization = None if anonymous else await credentials.authorization(request.headers)
-        async with AsyncExitStack() as stack:
-            response = await stack.enter_async_context(
-                self._send(request, target, body, exchange, authorization)
-            )
-            if (
-                response.status == UNAUTHORIZED
+        answer = await self._send(request, target, body, exchange, authorization)
+        try:
+            if not (
+                answer.status == UNAUTHORIZED
                 and authorization is not None
                 and await credentials.rejected(authorization)
             ):
-                if body is not None and not isinstance(body, bytes):
-                    raise TokenRejected(
-                        upstream.name,
-                        f"upstream {upstream.name!r} refused the gateway's token during a streamed upload, "
-                        "which cannot be replayed; the token is renewed: send the upload again",
-                    )
-                await stack.aclose()  # release the refused answer, then replay once with a new token
-                authorization = await credentials.authorization(request.headers)
-                response = await stack.enter_async_context(
-                    self._send(request, target, body, exchange, authorization)
-                )
-            yield response
+                return answer
+        except BaseException:
+            answer.release()
+            raise
+        answer.release()  # the refused answer goes; a buffered body is sent once more, newly signed
+        if body is not None and not isinstance(body, bytes):
+            raise TokenRejected(
+                upstream.name,
+                f"upstream {upstream.name!r} refused the gateway's token during a streamed upload, "
+                "which cannot be replayed; the token is renewed: send the upload again",
+            )
+        authorization = await credentials.authorization(request.headers)
+        return await self._send(request, target, body, exchange, authorization)
 
-    @asynccontextmanager
     async def _send(
         self,
         request: web.Request,
@@ -88,7 +85,7 @@ class Forward:
         body: RequestBody,
         exchange: Exchange,
         authorization: str | None,
-    ) -> AsyncIterator[UpstreamAnswer]:
+    ) -> UpstreamAnswer:
         trusted = self._trusted(request.remote)
         headers = upstream_request_headers(
             request, exchange.request_id, authorization, from_trusted_proxy=trusted
@@ -99,6 +96,6 @@ class Forward:
             headers["Content-Length"] = str(request.content_length)
         upstream = target.route.upstream
         sent = time.perf_counter()
-        async with upstream.exchange(request.method, target.upstream_path_qs, headers, body) as response:
-            self.accounting.upstream_answered(exchange, time.perf_counter() - sent)
-            yield response
+        answer = await upstream.send(request.method, target.upstream_path_qs, headers, body)
+        self.accounting.upstream_answered(exchange, time.perf_counter() - sent)
+        return answer

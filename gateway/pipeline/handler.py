@@ -90,7 +90,7 @@ class Proxy:
     async def _run(self, request: web.Request, exchange: Exchange) -> web.StreamResponse:
         target = self.identify(request, exchange)
         body = await self.request_check(request, target.route, target.path_params, exchange)
-        async with self.forward(request, target, body, exchange) as upstream:
+        async with await self.forward(request, target, body, exchange) as upstream:
             response = await self.response_check(request, target.route, upstream, exchange)
         if exchange.request_violations:
             response.headers[REQUEST_VIOLATIONS_HEADER] = str(exchange.request_violations)

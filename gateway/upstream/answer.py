@@ -33,7 +33,8 @@ def transport_error(upstream: str, exc: BaseException) -> UpstreamError:
 
 
 class UpstreamAnswer:
-    """One upstream response: `status`, `headers`, `content_length`, and mapped body reads."""
+    """One upstream response: `status`, `headers`, `content_length`, and mapped body reads;
+    `release` (or leaving `async with`) ends it."""
 
     def __init__(self, response: aiohttp.ClientResponse, upstream: str, deadline: float) -> None:
         self._response = response
@@ -42,6 +43,16 @@ class UpstreamAnswer:
         self.status: int = response.status
         self.headers: CIMultiDictProxy[str] = response.headers
         self.content_length: int | None = response.content_length
+
+    def release(self) -> None:
+        """Give the connection back to the pool (or close it, when the body was not read whole)."""
+        self._response.release()
+
+    async def __aenter__(self) -> UpstreamAnswer:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self.release()
 
     def at_eof(self) -> bool:
         return self._response.content.at_eof()

@@ -1,9 +1,9 @@
 """The upstream HTTP client: one pooled aiohttp `ClientSession` per upstream, its timeouts, and
 transport failures raised as `UpstreamError`s.
 
-`exchange` sends the request and reads the answer's status and headers within the `total` timeout
-(connect within `connect`); the body is read through the `UpstreamAnswer` it yields. Errors the
-caller raises while holding the answer are the caller's and pass through unchanged.
+`send` sends the request and reads the answer's status and headers within the `total` timeout
+(connect within `connect`); the body is read through the `UpstreamAnswer` it answers, which the
+caller releases. Errors the caller raises while holding the answer are the caller's.
 
 A streamed request body is an async iterator that belongs to the caller; if it fails (the client
 sent too much, or stalled), that failure is the caller's and is re-raised unchanged rather than
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
 
 import aiohttp
 from yarl import URL
@@ -97,11 +96,11 @@ class UpstreamClient:
             await self._session.close()
             self._session = None
 
-    @asynccontextmanager
-    async def exchange(
+    async def send(
         self, method: str, path_qs: str, headers: Mapping[str, str], body: RequestBody
-    ) -> AsyncIterator[UpstreamAnswer]:
-        """Send one request upstream and yield its answer (headers read, body not yet).
+    ) -> UpstreamAnswer:
+        """Send one request upstream and answer its response (headers read, body not yet); the
+        caller releases it (`UpstreamAnswer.release`, or `async with`).
 
         `path_qs` is sent as given (already canonical and encoded): not re-quoted, not normalised.
         """
@@ -124,10 +123,7 @@ class UpstreamClient:
             if cause is not None:  # the caller's body stream stopped the upload (e.g. over the limit)
                 raise cause from None
             raise transport_error(self.name, exc) from exc
-        try:
-            yield UpstreamAnswer(response, self.name, deadline)
-        finally:
-            response.release()
+        return UpstreamAnswer(response, self.name, deadline)
 
     async def reachable(self) -> bool:
         """Whether a TCP connection to the upstream opens within its connect timeout (/readyz)."""
