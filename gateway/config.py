@@ -134,6 +134,7 @@ class TeamConfig:
 class DirectionPolicy:
     request: Policy = Policy.ENFORCE
     response: Policy = Policy.REPORT
+    large_response_sample: float = 1.0  # fraction of large answers (`large_response_bytes`) checked
 
     def __post_init__(self) -> None:  # plain strings in code become the enum
         object.__setattr__(self, "request", Policy(self.request))
@@ -146,13 +147,18 @@ class ValidationConfig:
     response: Policy = Policy.REPORT
     overrides: Mapping[str, DirectionPolicy] = field(default_factory=dict)
     max_response_bytes: int = 4 * 2**20
+    # an answer this large is relayed before it is checked under `report`; a fraction is checked
+    large_response_bytes: int = 256 * 2**10
+    large_response_sample: float = 1.0
 
     def __post_init__(self) -> None:  # plain strings in code become the enum
         object.__setattr__(self, "request", Policy(self.request))
         object.__setattr__(self, "response", Policy(self.response))
 
     def for_operation(self, operation_id: str) -> DirectionPolicy:
-        return self.overrides.get(operation_id, DirectionPolicy(self.request, self.response))
+        return self.overrides.get(
+            operation_id, DirectionPolicy(self.request, self.response, self.large_response_sample)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,22 +483,37 @@ def _keys(raw: Any, key: str) -> tuple[str, ...]:
 
 def _validation(raw: Any, key: str) -> ValidationConfig:
     data = _mapping(raw, key)
-    _known(data, key, {"request", "response", "overrides", "max_response_bytes"})
+    _known(
+        data,
+        key,
+        {"request", "response", "overrides", "max_response_bytes"}
+        | {"large_response_bytes", "large_response_sample"},
+    )
     request = _choice(data.get("request", "enforce"), f"{key}.request", Policy)
     response = _choice(data.get("response", "report"), f"{key}.response", Policy)
+    sample = _fraction(data.get("large_response_sample", 1.0), f"{key}.large_response_sample")
     overrides = {}
     for op_id, item in _mapping(data.get("overrides", {}), f"{key}.overrides").items():
-        sub = _mapping(item, f"{key}.overrides.{op_id}")
-        _known(sub, f"{key}.overrides.{op_id}", {"request", "response"})
+        at = f"{key}.overrides.{op_id}"
+        sub = _mapping(item, at)
+        _known(sub, at, {"request", "response", "large_response_sample"})
         overrides[str(op_id)] = DirectionPolicy(
-            _choice(sub.get("request", request), f"{key}.overrides.{op_id}.request", Policy),
-            _choice(sub.get("response", response), f"{key}.overrides.{op_id}.response", Policy),
+            _choice(sub.get("request", request), f"{at}.request", Policy),
+            _choice(sub.get("response", response), f"{at}.response", Policy),
+            _fraction(sub.get("large_response_sample", sample), f"{at}.large_response_sample"),
         )
+    d = ValidationConfig()
     return ValidationConfig(
         request=request,
         response=response,
         overrides=overrides,
-        max_response_bytes=_size(data.get("max_response_bytes", 4 * 2**20), f"{key}.max_response_bytes"),
+        max_response_bytes=_size(
+            data.get("max_response_bytes", d.max_response_bytes), f"{key}.max_response_bytes"
+        ),
+        large_response_bytes=_size(
+            data.get("large_response_bytes", d.large_response_bytes), f"{key}.large_response_bytes"
+        ),
+        large_response_sample=sample,
     )
 
 
@@ -635,6 +656,12 @@ def _int(value: Any, key: str, low: int, high: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise ConfigError(key, f"must be an integer from {low} to {high}")
     return value
+
+
+def _fraction(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+        raise ConfigError(key, f"must be a fraction above 0 and at most 1, not {value!r}")
+    return float(value)
 
 
 def _number(value: Any, key: str) -> float:

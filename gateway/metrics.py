@@ -108,7 +108,8 @@ class GatewayMetrics:
         )
         self.unvalidated = Counter(
             "mlops_gateway_unvalidated_responses_total",
-            "Responses passed through without validation, by reason (too_large, not_json, policy_off).",
+            "Responses passed through without validation, by reason "
+            "(too_large, not_json, policy_off, unlisted, sampled_out).",
             ["operation", "reason"],
             registry=r,
         )

@@ -4,6 +4,12 @@ by the route's response policy and the size limit, then the answer to the client
 Sized answers up to `max_response_bytes` are read in one piece, checked and sent whole; larger or
 unsized ones are streamed on as they arrive (and counted as unvalidated). `enforce` turns a
 violating answer into 502 invalid-response; `report` passes it on with the violations header.
+
+Large answers (`large_response_bytes`, 256 KiB by default) cost milliseconds to parse, so under
+`report` they are relayed first and checked after the client has them: a violation is still
+counted, logged and reported, but the violations header cannot follow. A route's
+`large_response_sample` checks only that fraction of its large answers; the rest are relayed
+unread and counted as unvalidated (`sampled_out`).
 The answer to a valid GraphQL request also has its `data` checked against the types of the
 query's selection (`gateway.contract.graphql_response`), its violations settled like any other.
 
@@ -15,6 +21,7 @@ ends the relay as the client's doing (`exchange.client_gone`, counted as 499).
 from __future__ import annotations
 
 import asyncio
+import random
 from contextlib import aclosing
 
 import orjson
@@ -36,6 +43,7 @@ class ResponseCheck:
 
     def __init__(self, validation: ValidationConfig, limits: LimitsConfig, accounting: Accounting) -> None:
         self.max_bytes = validation.max_response_bytes
+        self.large_bytes = validation.large_response_bytes
         self.client_idle_timeout = limits.client_idle_timeout
         self.accounting = accounting
 
@@ -58,16 +66,17 @@ class ResponseCheck:
                 if not complete:
                     self.accounting.unvalidated(exchange, "too_large")
                     return await self._stream(request, upstream, headers, body, exchange)
-                try:
-                    parsed = orjson.loads(body)
-                except orjson.JSONDecodeError as exc:
-                    violations.append(
-                        Violation("response", "", "json", "a JSON body", "malformed JSON", str(exc))
-                    )
-                else:
-                    violations += media.validator.violations(parsed, "response")
-                    if exchange.graphql is not None:
-                        violations += data_violations(exchange.graphql, parsed)
+                if len(body) >= self.large_bytes:
+                    if random.random() >= route.large_response_sample:
+                        self.accounting.unvalidated(exchange, "sampled_out")
+                        return web.Response(body=body, status=upstream.status, headers=headers)
+                    if route.response_policy is Policy.REPORT:  # the client does not wait for the check
+                        response = await self._stream(request, upstream, headers, body, exchange)
+                        found = _body_violations(media, body, exchange)
+                        if found:
+                            self._settle(route, upstream, exchange, found)
+                        return response
+                violations += _body_violations(media, body, exchange)
                 if not violations:
                     return web.Response(body=body, status=upstream.status, headers=headers)
         elif not violations:
@@ -123,6 +132,8 @@ class ResponseCheck:
         response = web.StreamResponse(status=upstream.status, headers=headers)
         if upstream.content_length is not None:
             response.content_length = upstream.content_length
+        elif upstream.at_eof():  # the whole body is in `prefix`
+            response.content_length = len(prefix)
         await response.prepare(request)
         exchange.streamed = True
         exchange.response_bytes = 0
@@ -145,6 +156,19 @@ class ResponseCheck:
             return False
         exchange.response_bytes += len(chunk)
         return True
+
+
+def _body_violations(media: MediaTypeSpec, body: bytes, exchange: Exchange) -> list[Violation]:
+    """How a JSON answer breaks its schema (and, for a GraphQL request, its query's types)."""
+    assert media.validator is not None
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        return [Violation("response", "", "json", "a JSON body", "malformed JSON", str(exc))]
+    found = media.validator.violations(parsed, "response")
+    if exchange.graphql is not None:
+        found += data_violations(exchange.graphql, parsed)
+    return found
 
 
 def _framing_violations(

@@ -26,6 +26,7 @@ class Route:
     upstream: UpstreamClient
     request_policy: Policy
     response_policy: Policy
+    large_response_sample: float = 1.0  # fraction of large answers checked (the rest relayed unread)
     unlisted: bool = False  # the route of calls no operation describes (`unlisted: forward`)
 
 
@@ -42,7 +43,9 @@ def bind_routes(
         if name is None:
             raise ConfigError("upstreams", f"no upstream's paths cover {op.path_template} ({op_id})")
         policy = config.validation.for_operation(op_id)
-        routes[op_id] = Route(op, upstreams[name], policy.request, policy.response)
+        routes[op_id] = Route(
+            op, upstreams[name], policy.request, policy.response, policy.large_response_sample
+        )
     unknown = set(config.validation.overrides) - set(contract.operations)
     if unknown:
         raise ConfigError("validation.overrides", f"unknown operationId(s): {', '.join(sorted(unknown))}")

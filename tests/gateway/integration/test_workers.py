@@ -93,6 +93,10 @@ async def test_two_workers_share_the_requests_and_metrics_add_up(
         workers = set(gw.started_workers())
         assert len(workers) == 2 and gw.process.pid not in workers
         sent = await _served_by_every_worker(gw, workers)
+        # listen.event_loop: auto serves every worker on uvloop (a dependency on Linux)
+        assert {(int(e["pid"]), e["event_loop"]) for e in gw.events("serving")} == {
+            (pid, "uvloop") for pid in workers
+        }
         assert gw.serving_pids() == workers
         for _ in range(4):  # whichever worker answers the scrape, it counts every worker's requests
             assert await _requests_total(gw.url) == sent

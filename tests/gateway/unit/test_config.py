@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import pytest
+import uvloop
 
 from gateway.cli import main
 from gateway.config import (
     AuthMode,
     ConfigError,
     DirectionPolicy,
+    EventLoop,
     Policy,
     Unlisted,
     load_config,
     parse_config,
 )
+from gateway.event_loop import loop_factory
 from tests.support import ROOT
 
 EXAMPLE = ROOT / "deploy" / "gateway.example.yaml"
@@ -272,6 +275,37 @@ def test_policies_and_auth_modes_are_enums_and_overrides_inherit_the_defaults() 
     assert config.validation.for_operation("other") == DirectionPolicy(Policy.REPORT, Policy.OFF)
     assert config.upstreams[0].auth.mode is AuthMode.PASSTHROUGH
     assert parse_config(MINIMAL, ENV).upstreams[0].auth.mode is AuthMode.NONE
+
+
+def test_large_answers_have_a_size_and_a_sample_rate_that_overrides_inherit() -> None:
+    raw = {
+        **MINIMAL,
+        "validation": {
+            "large_response_bytes": "1MiB",
+            "large_response_sample": 0.25,
+            "overrides": {"op": {"response": "report"}, "big": {"large_response_sample": 1}},
+        },
+    }
+    validation = parse_config(raw, ENV).validation
+    assert validation.large_response_bytes == 2**20
+    assert validation.for_operation("op").large_response_sample == 0.25
+    assert validation.for_operation("big").large_response_sample == 1.0
+    assert validation.for_operation("other").large_response_sample == 0.25
+    assert parse_config(MINIMAL, ENV).validation.for_operation("x").large_response_sample == 1.0
+
+
+@pytest.mark.parametrize("value", [0, -0.5, 1.5, True, "half", None])
+def test_a_sample_rate_is_a_fraction_above_zero(value: object) -> None:
+    error = _error({**MINIMAL, "validation": {"overrides": {"op": {"large_response_sample": value}}}})
+    assert error.key == "validation.overrides.op.large_response_sample" and "fraction" in error.reason
+
+
+def test_the_event_loop_is_uvloop_where_installed_unless_asked_otherwise() -> None:
+    assert parse_config(MINIMAL, ENV).event_loop is EventLoop.AUTO
+    assert loop_factory(EventLoop.AUTO) is uvloop.new_event_loop  # a dependency on Linux
+    chosen = parse_config({**MINIMAL, "listen": {"event_loop": "asyncio"}}, ENV).event_loop
+    assert chosen is EventLoop.ASYNCIO and loop_factory(chosen) is None
+    assert _error({**MINIMAL, "listen": {"event_loop": "trio"}}).key == "listen.event_loop"
 
 
 @pytest.mark.parametrize(
