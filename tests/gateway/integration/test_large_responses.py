@@ -24,6 +24,11 @@ BROKEN = orjson.dumps({"workspaces": [{**ROW, "id": "not-an-int"}] * 1500})  # ~
 LARGE = 64 * 1024
 
 
+COUNTED = ("mlops_gateway_contract_violations_total{", "mlops_gateway_unvalidated_responses_total{")
+VIOLATION = COUNTED[0] + 'direction="response",kind="type",operation="workspaces_list"}'
+SAMPLED_OUT = COUNTED[1] + 'operation="workspaces_list",reason="sampled_out"}'
+
+
 @pytest.fixture
 async def canned():
     running = await start_canned(CannedUpstream(replies={LIST: CannedReply(BROKEN)}))
@@ -42,12 +47,8 @@ async def _scrape(session: aiohttp.ClientSession, url: str) -> dict[str, float]:
     return {
         line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
         for line in text.splitlines()
-        if line.startswith(("mlops_gateway_contract_violations_total{", "mlops_gateway_unvalidated_responses_total{"))
+        if line.startswith(COUNTED)
     }
-
-
-VIOLATION = 'mlops_gateway_contract_violations_total{direction="response",kind="type",operation="workspaces_list"}'
-SAMPLED_OUT = 'mlops_gateway_unvalidated_responses_total{operation="workspaces_list",reason="sampled_out"}'
 
 
 @pytest.mark.parametrize(("large_bytes", "header"), [(LARGE, None), (len(BROKEN) + 1, "1500")])
@@ -56,16 +57,17 @@ async def test_a_large_report_answer_is_relayed_before_it_is_checked(
 ) -> None:
     """Relayed first, the answer cannot carry the violations header; the violation still counts."""
     validation = ValidationConfig(response="report", large_response_bytes=large_bytes)
-    async with aiohttp.ClientSession() as session, running_gateway(
-        gateway_config(canned.url, validation=validation)
-    ) as gw:
+    async with (
+        aiohttp.ClientSession() as session,
+        running_gateway(gateway_config(canned.url, validation=validation)) as gw,
+    ):
         status, headers, body = await _list(session, gw.url)
         assert (status, body) == (200, BROKEN)
         assert headers.get("X-Gateway-Contract-Violations") == header
         assert int(headers["Content-Length"]) == len(BROKEN)
         async with session.get(gw.url + "/_gateway/violations", headers=AUTH) as response:
             (row,) = (await response.json())["violations"]
-        assert (row["operation"], row["pointer"], row["kind"]) == ("workspaces_list", "/workspaces/*/id", "type")
+        assert (row["pointer"], row["kind"]) == ("/workspaces/*/id", "type")
         assert row["count"] == 1500
         assert row["sample_request_id"] == headers["X-Request-ID"]
         assert (await _scrape(session, gw.url))[VIOLATION] == 1500
@@ -73,9 +75,10 @@ async def test_a_large_report_answer_is_relayed_before_it_is_checked(
 
 async def test_enforce_still_checks_a_large_answer_before_relaying_it(canned) -> None:
     validation = ValidationConfig(response="enforce", large_response_bytes=LARGE)
-    async with aiohttp.ClientSession() as session, running_gateway(
-        gateway_config(canned.url, response_policy="enforce", validation=validation)
-    ) as gw:
+    async with (
+        aiohttp.ClientSession() as session,
+        running_gateway(gateway_config(canned.url, response_policy="enforce", validation=validation)) as gw,
+    ):
         status, headers, body = await _list(session, gw.url)
         assert status == 502 and headers["Content-Type"].startswith("application/problem+json")
         assert orjson.loads(body)["operation"] == "workspaces_list"
@@ -85,9 +88,10 @@ async def test_a_sample_rate_checks_that_share_of_large_answers_only(canned) -> 
     overrides = {"workspaces_list": DirectionPolicy("enforce", "report", large_response_sample=0.5)}
     validation = ValidationConfig(response="report", large_response_bytes=LARGE, overrides=overrides)
     calls = 40
-    async with aiohttp.ClientSession() as session, running_gateway(
-        gateway_config(canned.url, validation=validation)
-    ) as gw:
+    async with (
+        aiohttp.ClientSession() as session,
+        running_gateway(gateway_config(canned.url, validation=validation)) as gw,
+    ):
         for _ in range(calls):
             status, _, body = await _list(session, gw.url)
             assert (status, body) == (200, BROKEN)
