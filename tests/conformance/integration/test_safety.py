@@ -1,4 +1,4 @@
-""""Skipped" means no request at all, proven by the sandbox's own request log: a read-only run and
+""" "Skipped" means no request at all, proven by the sandbox's own request log: a read-only run and
 an include/exclude run send nothing to the operations they report as skipped, every selected
 operation is called, and undeclared-method probes are safe methods unless writes are allowed."""
 
