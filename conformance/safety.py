@@ -4,16 +4,16 @@ Three mechanisms could otherwise reach a skipped operation, and each is closed h
 
 - Selection. schemathesis ORs include filters, and the `[[operations]]` entries of our config
   (per-operation check settings) add an include filter that matches everything, so
-  `schema.include(operation_id=...)` selected every operation: a read-only run fuzzed all 17
-  write operations (without our credentials). Instead each skipped operation gets an
-  `[[operations]]` entry with `enabled = false`, which schemathesis documents as "never send
-  this request" (also for its undeclared-method probes), and `verify_selection` refuses to run
-  if the loaded schema still yields anything outside the plan.
+  `schema.include(operation_id=...)` selected every operation: a read-only run fuzzed every write
+  operation (without our credentials). Instead each skipped operation gets an `[[operations]]`
+  entry with `enabled = false`, which schemathesis documents as "never send this request", and
+  `verify_selection` refuses to run if the loaded schema still yields anything outside the plan.
 - Undeclared-method probes (`unsupported_method`). They go to a selected operation's path with
-  its credentials; the spec gives every operation a path of its own, so they never reach a
-  declared operation, but an upstream may serve undocumented methods (Openlayer deletes an
-  inference pipeline on `DELETE /v1/inference-pipelines/{id}`). Without `--allow-writes` only
-  the safe methods of RFC 9110 (GET, OPTIONS, TRACE, and QUERY) are probed.
+  its credentials. schemathesis never probes a method the path declares (skipped or not: it
+  reads the raw path item), so they never reach a declared operation, but an upstream may serve
+  undocumented methods (Openlayer deletes an inference pipeline on
+  `DELETE /v1/inference-pipelines/{id}`). Without `--allow-writes` only the safe methods of
+  RFC 9110 (GET, OPTIONS, TRACE, and QUERY) are probed.
 - Our checks' follow-up calls (`exchange.send_probe`) only go to operations the run selected
   (`may_call`).
 """
