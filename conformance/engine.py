@@ -16,6 +16,7 @@ from conformance.auth import Bearers, install_auth
 from conformance.checks.registration import register
 from conformance.generation import install_generation_hooks
 from conformance.plan import UNIT_PHASES, enabled_checks
+from conformance.safety import deselected, probe_methods, verify_selection
 from conformance.selection import OperationPlan
 from conformance.settings import ConformanceSettings
 from gateway.contract import Contract
@@ -42,8 +43,9 @@ def _semantic_400_operations(contract: Contract) -> list[dict[str, Any]]:
     ]
 
 
-def config_dict(settings: ConformanceSettings, contract: Contract) -> dict[str, Any]:
-    """The run's schemathesis configuration, in `schemathesis.toml` shape."""
+def config_dict(settings: ConformanceSettings, contract: Contract, plan: OperationPlan) -> dict[str, Any]:
+    """The run's schemathesis configuration, in `schemathesis.toml` shape; the operations outside
+    `plan` turned off (`conformance.safety`)."""
     limits = settings.limits
     check_config: dict[str, Any] = {"enabled": False}
     for check in enabled_checks(settings):
@@ -58,6 +60,7 @@ def config_dict(settings: ConformanceSettings, contract: Contract) -> dict[str, 
         "checks": check_config,
         "phases": {
             **{name: {"enabled": True} for name in UNIT_PHASES},
+            "coverage": {"enabled": True, "unexpected-methods": probe_methods(settings.filters.allow_writes)},
             "stateful": {
                 "enabled": limits.stateful,
                 "max-steps": limits.stateful_steps,
@@ -67,7 +70,7 @@ def config_dict(settings: ConformanceSettings, contract: Contract) -> dict[str, 
             },
         },
         "cache": {"enabled": False},
-        "operations": _semantic_400_operations(contract),
+        "operations": [*_semantic_400_operations(contract), *deselected(plan)],
     }
     if limits.seed is not None:
         config["seed"] = limits.seed
@@ -81,9 +84,9 @@ def build_schema(
 ) -> Any:
     """The spec as a schemathesis schema, ready for `schemathesis.engine.from_schema`."""
     register()
-    config = SchemathesisConfig.from_dict(config_dict(settings, contract))
-    loaded = schemathesis.openapi.from_dict(copy.deepcopy(dict(contract.document)), config=config)
-    schema = loaded.include(operation_id=list(plan.operation_ids))
+    config = SchemathesisConfig.from_dict(config_dict(settings, contract, plan))
+    schema = schemathesis.openapi.from_dict(copy.deepcopy(dict(contract.document)), config=config)
+    verify_selection(schema, plan)
     schemes = {op.label: contract.operations[op.operation_id].security for op in plan.selected}
     install_auth(schema, bearers, schemes)
     install_generation_hooks(schema, contract)

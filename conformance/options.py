@@ -160,6 +160,20 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("--junit-xml", "write a JUnit XML report here", type=Path, metavar="FILE", cli_only=True),
     Option("--report", "write a markdown report here", type=Path, metavar="FILE.md", cli_only=True),
+    Option(
+        "--report-json",
+        "write a machine-readable report here (what --baseline reads)",
+        type=Path,
+        metavar="FILE.json",
+        cli_only=True,
+    ),
+    Option(
+        "--baseline",
+        "compare with an earlier --report-json: new, fixed and unchanged failures; exit 1 only on new ones",
+        type=Path,
+        metavar="PREVIOUS.json",
+        cli_only=True,
+    ),
 )
 
 
@@ -199,7 +213,11 @@ def settings_from(values: Mapping[str, Any], environ: Mapping[str, str]) -> Conf
         allow_writes=bool(got["allow_writes"]),
     )
     outputs = Outputs(
-        junit_xml=got.get("junit_xml"), report=got.get("report"), dry_run=bool(got.get("dry_run"))
+        junit_xml=got.get("junit_xml"),
+        report=got.get("report"),
+        dry_run=bool(got.get("dry_run")),
+        report_json=got.get("report_json"),
+        baseline=got.get("baseline"),
     )
     return ConformanceSettings(base_url, credentials, filters, limits, outputs, Path(got["spec"]))
 

@@ -71,11 +71,14 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class Outputs:
-    """Where the reports go besides the terminal; `dry_run` lists the plan and calls nothing."""
+    """Where the reports go besides the terminal; `dry_run` lists the plan and calls nothing;
+    `baseline` is an earlier `report_json` to compare with."""
 
     junit_xml: Path | None = None
     report: Path | None = None
     dry_run: bool = False
+    report_json: Path | None = None
+    baseline: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)

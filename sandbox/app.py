@@ -2,10 +2,10 @@
 
 Routes: the Keycloak token endpoints of `sandbox.keycloak.http`, the fault switch's admin endpoint
 (`sandbox.faults.admin`), then one catch-all route serving every spec operation. Middlewares,
-outermost first: errors (every failure an Error body), routing (spec operation or 404/405), auth
-(per the operation's security), validation (params, content type, body), faults (breaks success
-answers while a fault is switched on). Handlers come from the handler modules by operationId; an
-operation without one would answer 404.
+outermost first: the request log (with `record_requests`), errors (every failure an Error body),
+routing (spec operation or 404/405), auth (per the operation's security), validation (params,
+content type, body), faults (breaks success answers while a fault is switched on). Handlers
+come from the handler modules by operationId; an operation without one would answer 404.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sandbox.core.auth import auth_middleware
 from sandbox.core.context import FAULTS, REALM, SETTINGS, STORE
 from sandbox.core.errors import error_middleware
 from sandbox.core.fault_switch import FaultSwitch
+from sandbox.core.request_log import REQUESTS, RequestLog, request_log_middleware
 from sandbox.core.routing import add_api_route, routing_middleware
 from sandbox.core.seed import seed_store
 from sandbox.core.settings import SandboxSettings
@@ -99,8 +100,10 @@ def build_sandbox_app(
     faults.set(settings.fault, settings.fault_operations, settings.fault_delay)
     bodies = BodyFaults(contract)
 
+    requests = RequestLog()
     app = web.Application(
         middlewares=[
+            *([request_log_middleware(requests)] if settings.record_requests else []),
             error_middleware,
             routing_middleware(contract),
             auth_middleware(contract, realm, settings.openlayer_api_keys, stand_in_hook(faults)),
@@ -111,6 +114,7 @@ def build_sandbox_app(
         ]
     )
     app[SETTINGS], app[STORE], app[REALM], app[FAULTS] = settings, store, realm, faults
+    app[REQUESTS] = requests
     add_token_routes(app, realm)
     add_fault_routes(app, faults, settings.admin_key, settings.fault_delay)
     add_api_route(app, contract, collect_handlers())

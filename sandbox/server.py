@@ -11,6 +11,7 @@ from gateway.contract import Contract
 from sandbox.app import build_sandbox_app
 from sandbox.core.context import FAULTS, REALM, SETTINGS, STORE
 from sandbox.core.fault_switch import FaultSwitch
+from sandbox.core.request_log import REQUESTS, RequestLog
 from sandbox.core.settings import SandboxSettings
 from sandbox.core.store import Store
 
@@ -40,6 +41,11 @@ class SandboxServer:
     @property
     def faults(self) -> FaultSwitch:
         return self.app[FAULTS]
+
+    @property
+    def requests(self) -> RequestLog:
+        """What the sandbox received (empty unless `record_requests` is set)."""
+        return self.app[REQUESTS]
 
     @property
     def token_url(self) -> str:

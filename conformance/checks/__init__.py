@@ -71,7 +71,7 @@ CHECKS: tuple[CheckInfo, ...] = (
         "unsupported_method",
         "Wrong response to undeclared method",
         "medium",
-        "methods the spec does not declare answer 405 with Allow",
+        "undeclared methods answer 405 with Allow (only safe ones are probed without --allow-writes)",
     ),
     CheckInfo(
         "allow_header_conformance",

@@ -1,7 +1,8 @@
 """What our checks need from an exchange: runtime expressions evaluated against it (and, failing
 that, against the steps that led to it in a stateful chain), JSON pointers with `*` wildcards,
 and follow-up requests ("probes") sent with the same credentials and recorded as children of the
-exchange, so a failure's curl chain shows both calls."""
+exchange, so a failure's curl chain shows both calls. A probe only goes to an operation the run
+selected: `send_probe` answers None for a skipped one (`conformance.safety.may_call`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 from schemathesis.core.transforms import Unresolvable
 from schemathesis.generation.stateful.state_machine import StepOutput
 from schemathesis.specs.openapi import expressions
+
+from conformance.safety import may_call
 
 #: What `resolve` answers when an expression has no value in any exchange of the chain.
 UNRESOLVED: Any = object()
@@ -105,10 +108,13 @@ def coerce_for(operation: Any, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def send_probe(ctx: Any, case: Any, response: Any, operation_id: str, body: Any) -> tuple[Any, Any]:
+def send_probe(ctx: Any, case: Any, response: Any, operation_id: str, body: Any) -> tuple[Any, Any] | None:
     """Call `operation_id` with a JSON `body`, as `case` was called (same credentials and
-    transport settings); answers the probe's case and response, both recorded under `case`."""
+    transport settings); answers the probe's case and response, both recorded under `case`, or
+    None without calling when the run skips `operation_id`."""
     operation = case.operation.schema.find_operation_by_id(operation_id)
+    if not may_call(case, operation):
+        return None
     if isinstance(body, dict):
         body = coerce_for(operation, body)
     authorization = response.request.headers.get("Authorization")

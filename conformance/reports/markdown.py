@@ -10,14 +10,15 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(result: RunResult, settings: ConformanceSettings) -> str:
+def render_markdown(result: RunResult, settings: ConformanceSettings, exit_status: int | None = None) -> str:
     grouped = result.by_operation()
+    exit_code = result.exit_status if exit_status is None else exit_status
     verdict = "conformant" if result.exit_status == EXIT_OK else f"{len(result.findings)} failure(s)"
     lines = [
         "# Conformance report",
         "",
         f"- upstream: `{settings.base_url}`",
-        f"- result: **{verdict}**, {len(result.errors)} error(s), exit status {result.exit_status}",
+        f"- result: **{verdict}**, {len(result.errors)} error(s), exit status {exit_code}",
         f"- phases: {', '.join(result.phases)}; seed `{result.seed}`",
         f"- {sum(result.requests.values())} requests in {result.seconds:.1f} s",
         "",

@@ -39,8 +39,9 @@ def render_plan(plan: RunPlan, settings: ConformanceSettings) -> str:
     return "\n".join(lines)
 
 
-def render_summary(result: RunResult, settings: ConformanceSettings) -> str:
-    """Per operation PASS/FAIL, then every finding with its reproduction, errors, skips, verdict."""
+def render_summary(result: RunResult, settings: ConformanceSettings, exit_status: int | None = None) -> str:
+    """Per operation PASS/FAIL, then every finding with its reproduction, errors, skips, verdict
+    (with `exit_status`, the run's when a baseline decides it)."""
     grouped = result.by_operation()
     lines = [
         f"mlops-gateway conformance: {settings.base_url}",
@@ -88,5 +89,6 @@ def render_summary(result: RunResult, settings: ConformanceSettings) -> str:
         if result.exit_status == EXIT_OK
         else f"{len(result.findings)} failure(s) in {failing} operation(s), {len(result.errors)} error(s)"
     )
-    lines += ["", f"result: {verdict} (exit {result.exit_status})"]
+    status = result.exit_status if exit_status is None else exit_status
+    lines += ["", f"result: {verdict} (exit {status})"]
     return "\n".join(lines)

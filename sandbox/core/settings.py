@@ -27,6 +27,7 @@ class SandboxSettings:
     `openlayer_max_rows` streamed rows. `fault` switches one contract fault on from the
     start, limited to `fault_operations` (None: every operation), `fault_delay` seconds for
     slow_response (see `sandbox.core.fault_switch`); `admin_key` guards `/_sandbox/fault`.
+    `record_requests` keeps every request received in a `RequestLog` (`SandboxServer.requests`).
     """
 
     seed: int = 0
@@ -49,3 +50,4 @@ class SandboxSettings:
     fault_operations: tuple[str, ...] | None = None
     fault_delay: float = DEFAULT_DELAY
     admin_key: str = "sandbox-admin-key"
+    record_requests: bool = False

@@ -8,11 +8,14 @@ import argparse
 import asyncio
 from collections.abc import Iterable, Sequence
 
+import pytest
+
 from conformance.options import add_options, settings_from
 from conformance.plan import RunPlan
 from conformance.results import Finding, RunResult
 from conformance.runner import run_conformance
 from conformance.settings import ConformanceSettings
+from gateway.cli import main
 from gateway.contract import Contract
 from sandbox import SandboxServer
 
@@ -42,6 +45,13 @@ async def run_suite(argv: Sequence[str], contract: Contract) -> tuple[RunPlan, R
     plan, result = await asyncio.to_thread(run_conformance, parse_settings(argv), contract=contract)
     assert result is not None
     return plan, result
+
+
+async def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """`mlops-gateway conformance ARGV` on a worker thread: exit status, stdout, stderr."""
+    status = await asyncio.to_thread(main, ["conformance", *argv])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
 
 
 def describe(result: RunResult, findings: Iterable[Finding] | None = None) -> str:

@@ -4,7 +4,6 @@ JUnit XML and markdown reports written and parseable."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,21 +11,15 @@ from xml.etree import ElementTree
 
 import pytest
 
-from gateway.cli import main
 from gateway.contract import Contract
 from sandbox import SandboxServer, start_sandbox
 from sandbox.core.context import REALM
 from sandbox.core.fault_switch import Fault
+from tests.support.conformance import run_cli as conformance
 from tests.support.conformance import sandbox_argv
 from tests.support.sandbox import sandbox_settings
 
 QUICK = ("--max-examples", "2", "--seed", "5")
-
-
-async def conformance(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    status = await asyncio.to_thread(main, ["conformance", *argv])
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def snapshot(sandbox: SandboxServer) -> dict[str, Any]:

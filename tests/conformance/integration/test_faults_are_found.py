@@ -54,7 +54,7 @@ CASES = (
     ),
     Case(
         Fault.CREATED_MISSING_FROM_LIST,
-        ("workspaces_create",),
+        ("workspaces_create", "workspaces_list"),  # the check calls the list: it must be selected
         "created_appears_in_list",
         "workspaces_create",
         options=("--allow-writes",),
@@ -69,7 +69,7 @@ CASES = (
     ),
     Case(
         Fault.SET_ACTIVE_IGNORED,
-        ("assays_v2_get", "assays_v2_set_active"),
+        ("assays_v2_get", "assays_v2_set_active", "assays_v2_get_by_id"),  # the check reads get/:id
         "set_active_reflected",
         "assays_v2_set_active",
         options=("--allow-writes", "--stateful"),

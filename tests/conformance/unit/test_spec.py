@@ -14,7 +14,7 @@ from schemathesis.config import SchemathesisConfig
 from conformance.checks.promises import created_id_links, listed_by, promise_problems, reflected_by
 from conformance.engine import config_dict
 from conformance.generation import UNIQUE_EXTENSION
-from conformance.selection import writes
+from conformance.selection import OperationPlan, writes
 from conformance.settings import ConformanceSettings, Limits
 from gateway.contract import Contract
 
@@ -76,7 +76,7 @@ def test_unique_fields_are_request_properties(contract: Contract) -> None:
 
 def test_schemathesis_can_follow_every_link(contract: Contract) -> None:
     settings = ConformanceSettings("http://127.0.0.1:1", limits=Limits(stateful=True))
-    config = SchemathesisConfig.from_dict(config_dict(settings, contract))
+    config = SchemathesisConfig.from_dict(config_dict(settings, contract, OperationPlan((), ())))
     schema = schemathesis.openapi.from_dict(copy.deepcopy(dict(contract.document)), config=config)
     schema.as_state_machine()  # raises on a link it cannot resolve
     assert schema.statistic.transitions.total == len(_links(contract))  # no inferred ones either
