@@ -1,16 +1,18 @@
 """The reference the gateway is measured against: a bare aiohttp reverse proxy, no validation, no
 metrics, no logs - read the request, forward it on one shared ClientSession, relay the answer.
 
-    python -m benchmarks.bare_proxy --port N --upstream http://127.0.0.1:M
+    python -m benchmarks.bare_proxy --port N --upstream http://127.0.0.1:M [--loop uvloop]
 
-It runs on the same event loop implementation as the gateway (asyncio's), so the ratio
-"gateway / bare" in `benchmarks.proxy_throughput` is the cost of the gateway's own pipeline.
+It runs on the event loop it is told to (`--loop asyncio|uvloop`), the gateway's being measured on
+the same one, so the ratio "gateway / bare" in `benchmarks.proxy_throughput` is the cost of the
+gateway's own pipeline.
 """
 
 from __future__ import annotations
 
 import argparse
 
+import uvloop
 from aiohttp import ClientSession, TCPConnector, web
 
 _DROP = frozenset({"host", "content-length", "transfer-encoding", "connection"})
@@ -42,8 +44,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--upstream", required=True)
+    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
     args = parser.parse_args()
-    web.run_app(bare_proxy(args.upstream.rstrip("/")), host="127.0.0.1", port=args.port, print=None)
+    loop = uvloop.new_event_loop() if args.loop == "uvloop" else None
+    web.run_app(
+        bare_proxy(args.upstream.rstrip("/")), host="127.0.0.1", port=args.port, print=None, loop=loop
+    )
 
 
 if __name__ == "__main__":

@@ -69,6 +69,61 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {tmp}/body;
+  proxy_temp_path {tmp}/proxy;
+  fastcgi_temp_path {tmp}/fastcgi;
+  uwsgi_temp_path {tmp}/uwsgi;
+  scgi_temp_path {tmp}/scgi;
+  keepalive_requests 10000000;
+  etag off;
+  server {{
+    listen 127.0.0.1:{port};
+    root {tmp}/root;
+    default_type application/json;
+    error_page 405 =200 $uri;  # answer a POST with the file, as for a GET
+  }}
+}}
+"""
+
+
+@contextmanager
+def nginx_upstream(bodies: Mapping[str, bytes], core: int | None = 1) -> Iterator[str]:
+    """nginx answering each path of `bodies` (any method) with its fixed JSON body: an upstream
+    whose own cost is negligible next to any Python proxy's."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-nginx-") as tmp:
+        for path, body in bodies.items():
+            file = Path(tmp, "root", path.lstrip("/"))
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_bytes(body)
+        conf = Path(tmp, "nginx.conf")
+        conf.write_text(NGINX_CONF.format(tmp=tmp, port=port))
+        with process(["nginx", "-c", str(conf), "-p", tmp], port, core):
+            yield f"http://127.0.0.1:{port}"
+
+
+def process_tree_cpu_seconds(pid: int) -> float:
+    """User plus system CPU time `pid` and its live children have used so far (Linux /proc)."""
+    pids = [pid, *(int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+    return sum(_cpu_seconds(p) for p in pids)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def canned_upstream(core: int | None = 1) -> Iterator[str]:
     port = free_port()
@@ -78,12 +133,18 @@ def canned_upstream(core: int | None = 1) -> Iterator[str]:
 
 @contextmanager
 def gateway(
-    upstream_url: str, validation: Mapping[str, object], core: int | None = 0
+    upstream_url: str,
+    validation: Mapping[str, object],
+    core: int | None = 0,
+    *,
+    event_loop: str = "auto",
+    workers: int = 1,
 ) -> Iterator[tuple[str, int]]:
-    """A gateway process in front of `upstream_url`; yields its URL and pid."""
+    """A gateway process in front of `upstream_url`; yields its URL and pid (with several workers,
+    the supervisor's: `process_tree_cpu_seconds` counts its workers)."""
     port = free_port()
     config = {
-        "listen": {"host": "127.0.0.1", "port": port},
+        "listen": {"host": "127.0.0.1", "port": port, "event_loop": event_loop, "workers": workers},
         "log_level": "INFO",  # the access log is part of the cost being measured
         "upstreams": [
             {
@@ -107,9 +168,12 @@ def gateway(
 
 
 @contextmanager
-def bare_proxy(upstream_url: str, core: int | None = 0) -> Iterator[tuple[str, int]]:
+def bare_proxy(
+    upstream_url: str, core: int | None = 0, *, event_loop: str = "asyncio"
+) -> Iterator[tuple[str, int]]:
     """The bare aiohttp reference proxy (benchmarks.bare_proxy) in front of `upstream_url`."""
     port = free_port()
     command = [sys.executable, "-m", "benchmarks.bare_proxy", "--port", str(port), "--upstream", upstream_url]
+    command += ["--loop", event_loop]
     with process(command, port, core) as proc:
         yield f"http://127.0.0.1:{port}", proc.pid

@@ -10,6 +10,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1 DEBIAN_FRONTEND=noninteractive CI=true
 # system tools: one "command:apt-package" per entry (e.g. redis-server:redis-server, chromium:chromium)
 system_tools=(
   wrk:wrk
+  nginx:nginx-light
   redis-server:redis-server
   chromium:chromium
   prometheus:prometheus

@@ -22,24 +22,25 @@ def _run(*args: str) -> str:
 
 
 def test_proxy_throughput_smoke() -> None:
-    if shutil.which("wrk") is None and os.environ.get("CI") != "true":
-        pytest.skip("wrk is not installed (apt-get install wrk); CI installs it and runs this")
+    for tool in ("wrk", "nginx"):
+        if shutil.which(tool) is None and os.environ.get("CI") != "true":
+            pytest.skip(f"{tool} is not installed (apt-get install wrk nginx-light); CI installs it")
     out = _run(
         "benchmarks.proxy_throughput",
-        "--duration",
-        "1",
-        "--connections",
-        "4",
-        "--sizes",
-        "small",
-        "--rounds",
-        "1",
+        *("--duration", "1", "--connections", "4", "--sizes", "small", "--rounds", "1"),
+        *("--workers", "1,2"),
     )
-    rows = re.findall(r"^small\s+([abcd]) .*?\s(\d+)\s+[\d.]+\s+[\d.]+\s+(\d+)\s+(\d+|-)$", out, re.MULTILINE)
-    assert [target for target, *_ in rows] == ["a", "b", "c", "d"], out
-    assert all(int(rps) > 0 and int(errors) == 0 for _, rps, errors, _ in rows), out
-    assert rows[0][3] == "-" and all(int(cpu) > 0 for *_, cpu in rows[1:]), out  # proxies' own CPU
-    assert re.search(r"^small\s+\d+\.\d\d\s+\d+\.\d\d\s+\d+\.\d\d$", out, re.MULTILINE), out
+    number = r"\s+(\d+)\s+[\d.]+\s+[\d.]+\s+(\d+)\s+(\d+|-)$"
+    rows = re.findall(r"^small\s+(-|uvloop|asyncio)\s+(\w+)" + number, out, re.MULTILINE)
+    proxies = ["bare", "off", "full", "report", "sampled"]
+    expected = [("-", "upstream")] + [(loop, p) for loop in ("uvloop", "asyncio") for p in proxies]
+    assert [(loop, target) for loop, target, *_ in rows] == expected, out
+    assert all(int(rps) > 0 and int(errors) == 0 for _, _, rps, errors, _ in rows), out
+    assert rows[0][4] == "-" and all(int(cpu) > 0 for *_, cpu in rows[1:]), out  # proxies' own CPU
+    ratios = re.findall(r"^small\s+(uvloop|asyncio)((?:\s+\d+\.\d\d){6})$", out, re.MULTILINE)
+    assert [loop for loop, _ in ratios] == ["uvloop", "asyncio"], out
+    scan = re.findall(r"^\s+([12])\s+(\d+)\s+[\d.]+\s+(\d+)\s+(\d+)$", out, re.MULTILINE)
+    assert [workers for workers, *_ in scan] == ["1", "2"] and all(int(r) > 0 for _, r, _, _ in scan), out
 
 
 def test_upload_streaming_smoke() -> None:
