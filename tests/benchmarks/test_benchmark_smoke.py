@@ -50,3 +50,11 @@ def test_upload_streaming_smoke() -> None:
     for _, direct, through, _, growth in rows:
         assert int(direct) > 0 and int(through) > 0
         assert float(growth) < 64, out  # a 16 MiB upload must not be held in memory
+
+
+def test_memory_growth_smoke() -> None:
+    out = _run("benchmarks.memory_growth", "--requests", "1200", "--warm", "400", "--connections", "4")
+    rows = re.findall(r"^\s*(\d+)\s+(\d+)$", out, re.MULTILINE)
+    assert [int(n) for n, _ in rows] == [0, 400, 1200], out  # every call of the mix answered
+    assert all(int(rss) > 10_000 for _, rss in rows), out  # KiB: a live process's resident size
+    assert re.search(r"^growth from 400 to 1200 requests: -?\d+\.\d%$", out, re.MULTILINE), out
