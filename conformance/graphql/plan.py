@@ -41,9 +41,19 @@ class GraphQLPlan:
         return sum(len(names) for names in self.fields.values())
 
 
+REPORT_PREFIX = "graphql "
+
+
 def report_name(kind: str, field: str) -> str:
     """How findings and request counts name a root field: `graphql Query.workspace`."""
-    return f"graphql {ROOT_KINDS[kind]}.{field}"
+    return f"{REPORT_PREFIX}{ROOT_KINDS[kind]}.{field}"
+
+
+def describe(plan: GraphQLPlan) -> str:
+    """The GraphQL phase in one line, as `--dry-run` lists it."""
+    counts = ", ".join(f"{len(plan.fields[kind])} {ROOT_KINDS[kind]}" for kind in plan.fields)
+    note = f"; {plan.skipped_mutations} Mutation fields need --allow-writes" if plan.skipped_mutations else ""
+    return f"graphql: {counts} root fields via {plan.operation_id} (POST {plan.path}){note}"
 
 
 def plan_graphql(contract: Contract, operations: OperationPlan, allow_writes: bool) -> GraphQLPlan | None:

@@ -52,7 +52,7 @@ def insert_workspace_users_one(
         raise NotSupported(info.field_name)
     with constraints():
         workspace = rows.store.workspace(object["workspace_id"])
-        role = Role(object.get("user_type"))
+        role = Role(str(object.get("user_type")))
     user_id = object["user_id"]
     if "user_type" in ((on_conflict or {}).get("update_columns") or ()):
         workspace.members[user_id] = role
