@@ -1,0 +1,102 @@
+"""The GraphQL phase's parts, without a server: which root fields a run calls, the custom scalars
+generated from the spec, generated queries within the gateway's limits, and refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema_rs
+import orjson
+import pytest
+from graphql import parse, print_ast, value_from_ast_untyped
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conformance.auth import API_KEY_SCHEME, TOKEN_SCHEME
+from conformance.graphql.plan import plan_graphql
+from conformance.graphql.scalars import SCALARS_EXTENSION, scalar_strategies
+from conformance.graphql.schema import REFUSALS_EXTENSION, build_graphql_schema, refused
+from conformance.selection import plan_operations
+from conformance.settings import ConformanceSettings, Filters, Limits
+from gateway.contract import Contract, GraphQLChecker, GraphQLLimits
+
+BOTH = (TOKEN_SCHEME, API_KEY_SCHEME)
+
+
+def test_mutations_only_with_writes_and_nothing_without_the_operation(contract: Contract) -> None:
+    read_only = plan_graphql(contract, plan_operations(contract, Filters(), BOTH), allow_writes=False)
+    assert read_only is not None and set(read_only.fields) == {"query"}
+    assert read_only.skipped_mutations == len(contract.operations["graphql"].graphql.root_fields["mutation"])  # type: ignore[union-attr]
+    assert read_only.labels()["query_root.workspace"] == "graphql Query.workspace"
+    writes = plan_graphql(contract, plan_operations(contract, Filters(allow_writes=True), BOTH), True)
+    assert writes is not None and set(writes.fields) == {"query", "mutation"} and not writes.skipped_mutations
+    assert writes.labels()["mutation_root.insert_workspace_one"] == "graphql Mutation.insert_workspace_one"
+    for filters in (Filters(exclude_operations=("^graphql$",)), Filters(include_tags=("users",))):
+        assert plan_graphql(contract, plan_operations(contract, filters, BOTH), True) is None
+
+
+def test_every_custom_scalar_is_declared_and_generated_as_declared(contract: Contract) -> None:
+    operation = contract.operations["graphql"]
+    assert operation.graphql is not None
+    declared = operation.spec[SCALARS_EXTENSION]
+    custom = {name for name, type_ in operation.graphql.schema.type_map.items() if type(type_).__name__ == "GraphQLScalarType"}
+    assert custom - {"Int", "Float", "String", "Boolean", "ID"} == set(declared)
+    strategies = scalar_strategies(declared)
+    validators = {name: jsonschema_rs.validator_for(schema, validate_formats=True) for name, schema in declared.items()}
+
+    @given(st.sampled_from(sorted(strategies)).flatmap(lambda name: st.tuples(st.just(name), strategies[name])))
+    @settings(max_examples=100, deadline=None, database=None)
+    def fits(drawn: tuple[str, Any]) -> None:
+        name, node = drawn
+        document = parse(f"{{ f(a: {print_ast(node)}) }}")
+        value = value_from_ast_untyped(document.definitions[0].selection_set.selections[0].arguments[0].value)  # type: ignore[attr-defined]
+        assert validators[name].is_valid(value), (name, value)
+
+    fits()
+
+
+def test_generated_queries_fit_the_gateway_limits(contract: Contract) -> None:
+    """Every generated case is a query the gateway would forward (depth, root fields, validity)."""
+    settings_ = ConformanceSettings("http://127.0.0.1:9", limits=Limits(max_examples=4, seed=1))
+    plan = plan_graphql(contract, plan_operations(contract, Filters(allow_writes=True), BOTH), True)
+    assert plan is not None
+    from conformance.auth import Bearers
+
+    schema = build_graphql_schema(settings_, contract, plan, Bearers({}))
+    graphql = contract.operations["graphql"].graphql
+    assert graphql is not None
+    checker = GraphQLChecker(GraphQLLimits(15, 32))
+    fields = (("query_root", "pipeline"), ("query_root", "search_pipelines"), ("mutation_root", "insert_workspace_one"))
+    cases = st.one_of([schema[root][name].as_strategy() for root, name in fields])
+
+    @given(cases)
+    @settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    def forwarded(case: Any) -> None:
+        query, problems = checker.check(graphql, {"query": case.body})
+        assert query is not None and not problems, (case.body, problems)
+
+    forwarded()
+
+
+class _Answer:
+    def __init__(self, payload: Any) -> None:
+        self.content = orjson.dumps(payload)
+        self.encoding = "utf-8"
+
+    def json(self) -> Any:
+        return orjson.loads(self.content)
+
+
+@pytest.mark.parametrize(
+    ("errors", "expected"),
+    [
+        ([{"message": "x is not supported", "extensions": {"code": "not-supported"}}], True),
+        ([{"message": "a", "extensions": {"code": "not-supported"}}, {"message": "boom"}], False),
+        ([{"message": "boom", "path": ["workspace"]}], False),
+        ([], False),
+    ],
+)
+def test_only_declared_refusals_are_not_server_errors(contract: Contract, errors: list[Any], expected: bool) -> None:
+    codes = frozenset(contract.operations["graphql"].spec[REFUSALS_EXTENSION])
+    assert "not-supported" in codes
+    assert refused(_Answer({"data": None, "errors": errors}), codes) is expected
