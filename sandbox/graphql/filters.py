@@ -116,7 +116,9 @@ def matches(row: Row, where: Where | None) -> bool:
     return True
 
 
-def _columns(ordering: Mapping[str, Any], path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+def _columns(
+    ordering: Mapping[str, Any], path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], str]]:
     """(column path, direction) of each column an ordering names, in order: `{pipeline_version:
     {id: desc, name: asc}}` names pipeline_version.id, then pipeline_version.name."""
     for key, direction in ordering.items():

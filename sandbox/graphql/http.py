@@ -14,10 +14,10 @@ from graphql import graphql
 
 from sandbox.core.context import body, caller_id, store
 from sandbox.core.responses import json_response
+from sandbox.graphql.refusals import Refusal
 from sandbox.graphql.resolvers import Context
 from sandbox.graphql.rows import Rows
 from sandbox.graphql.schema import executable_schema
-from sandbox.graphql.refusals import Refusal
 from sandbox.graphql.unbacked import empty_field_resolver
 
 

@@ -13,8 +13,8 @@ from graphql import GraphQLResolveInfo
 
 from sandbox.core.records import Role
 from sandbox.graphql.filters import Row, Where, select
-from sandbox.graphql.rows import Rows
 from sandbox.graphql.refusals import NotSupported, constraints
+from sandbox.graphql.rows import Rows
 
 
 def update_deployment_by_pk(

@@ -12,12 +12,13 @@ from graphql import parse, print_ast, value_from_ast_untyped
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.auth import API_KEY_SCHEME, TOKEN_SCHEME
+from conformance.auth import API_KEY_SCHEME, TOKEN_SCHEME, Bearers
 from conformance.graphql.plan import plan_graphql
 from conformance.graphql.scalars import SCALARS_EXTENSION, scalar_strategies
 from conformance.graphql.schema import REFUSALS_EXTENSION, build_graphql_schema, refused
 from conformance.selection import plan_operations
 from conformance.settings import ConformanceSettings, Filters, Limits
+from gateway.config import LimitsConfig
 from gateway.contract import Contract, GraphQLChecker, GraphQLLimits
 
 BOTH = (TOKEN_SCHEME, API_KEY_SCHEME)
@@ -39,12 +40,20 @@ def test_every_custom_scalar_is_declared_and_generated_as_declared(contract: Con
     operation = contract.operations["graphql"]
     assert operation.graphql is not None
     declared = operation.spec[SCALARS_EXTENSION]
-    custom = {name for name, type_ in operation.graphql.schema.type_map.items() if type(type_).__name__ == "GraphQLScalarType"}
+    custom = {
+        name
+        for name, type_ in operation.graphql.schema.type_map.items()
+        if type(type_).__name__ == "GraphQLScalarType"
+    }
     assert custom - {"Int", "Float", "String", "Boolean", "ID"} == set(declared)
     strategies = scalar_strategies(declared)
-    validators = {name: jsonschema_rs.validator_for(schema, validate_formats=True) for name, schema in declared.items()}
+    validators = {
+        name: jsonschema_rs.validator_for(schema, validate_formats=True) for name, schema in declared.items()
+    }
 
-    @given(st.sampled_from(sorted(strategies)).flatmap(lambda name: st.tuples(st.just(name), strategies[name])))
+    @given(
+        st.sampled_from(sorted(strategies)).flatmap(lambda name: st.tuples(st.just(name), strategies[name]))
+    )
     @settings(max_examples=100, deadline=None, database=None)
     def fits(drawn: tuple[str, Any]) -> None:
         name, node = drawn
@@ -60,13 +69,16 @@ def test_generated_queries_fit_the_gateway_limits(contract: Contract) -> None:
     settings_ = ConformanceSettings("http://127.0.0.1:9", limits=Limits(max_examples=4, seed=1))
     plan = plan_graphql(contract, plan_operations(contract, Filters(allow_writes=True), BOTH), True)
     assert plan is not None
-    from conformance.auth import Bearers
-
     schema = build_graphql_schema(settings_, contract, plan, Bearers({}))
     graphql = contract.operations["graphql"].graphql
     assert graphql is not None
-    checker = GraphQLChecker(GraphQLLimits(15, 32))
-    fields = (("query_root", "pipeline"), ("query_root", "search_pipelines"), ("mutation_root", "insert_workspace_one"))
+    limits = LimitsConfig()
+    checker = GraphQLChecker(GraphQLLimits(limits.graphql_max_depth, limits.graphql_max_root_fields))
+    fields = (
+        ("query_root", "pipeline"),
+        ("query_root", "search_pipelines"),
+        ("mutation_root", "insert_workspace_one"),
+    )
     cases = st.one_of([schema[root][name].as_strategy() for root, name in fields])
 
     @given(cases)
@@ -96,7 +108,9 @@ class _Answer:
         ([], False),
     ],
 )
-def test_only_declared_refusals_are_not_server_errors(contract: Contract, errors: list[Any], expected: bool) -> None:
+def test_only_declared_refusals_are_not_server_errors(
+    contract: Contract, errors: list[Any], expected: bool
+) -> None:
     codes = frozenset(contract.operations["graphql"].spec[REFUSALS_EXTENSION])
     assert "not-supported" in codes
     assert refused(_Answer({"data": None, "errors": errors}), codes) is expected
