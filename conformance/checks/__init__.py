@@ -1,7 +1,8 @@
 """The checks a run applies: schemathesis's built-in ones that fit this contract, and ours for
 what the documents promise beyond schemas (`listed`, `reflected`, `created_ids`, `availability`,
 `graphql_data`; registered with schemathesis by `conformance.checks.registration`). `CHECKS`
-describes each: name, title, severity, what it asserts. This module imports nothing heavy, so `--dry-run` and reports can read it.
+describes each: name, title, severity, what it asserts. This module imports nothing heavy, so
+`--dry-run` and reports can read it.
 
 Left out: `object_level_authorization` (it needs a second identity, and the spec has one role)."""
 
