@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 
 from conformance.checks import BY_NAME
-from conformance.graphql.plan import REPORT_PREFIX, describe
+from conformance.graphql.plan import describe
 from conformance.plan import RunPlan
 from conformance.results import EXIT_OK, RunResult
 from conformance.settings import ConformanceSettings
@@ -59,10 +59,10 @@ def render_summary(result: RunResult, settings: ConformanceSettings) -> str:
         name = op.operation_id
         counts = f"{result.requests.get(name, 0):>5} requests, {result.successes.get(name, 0):>4} 2xx"
         lines.append(f"  {verdict} {op.operation_id:<34} {counts}{failed_checks}")
-    if graphql := [name for name in result.requests if name.startswith(REPORT_PREFIX)]:
-        calls = sum(result.requests[name] for name in graphql)
+    if graphql := result.graphql_fields():
+        calls = sum(result.requests.get(name, 0) for name in graphql)
         answered = sum(result.successes.get(name, 0) for name in graphql)
-        broken = sum(1 for name in grouped if name.startswith(REPORT_PREFIX))
+        broken = sum(1 for name in graphql if name in grouped or result.errors_for(name))
         lines.append(
             f"  {'FAIL ' if broken else 'ok   '} graphql: {len(graphql)} root fields, {calls:>5} requests, "
             f"{answered:>4} 2xx{f', {broken} broken' if broken else ''}"

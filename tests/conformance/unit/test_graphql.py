@@ -1,9 +1,11 @@
 """The GraphQL phase's parts, without a server: which root fields a run calls, the custom scalars
-generated from the spec, generated queries within the gateway's limits, and refusals."""
+generated from the spec, generated queries within the gateway's limits, refusals, and how the
+reports name each root field."""
 
 from __future__ import annotations
 
 from typing import Any
+from xml.etree import ElementTree
 
 import jsonschema_rs
 import orjson
@@ -16,7 +18,11 @@ from conformance.auth import API_KEY_SCHEME, TOKEN_SCHEME, Bearers
 from conformance.graphql.plan import plan_graphql
 from conformance.graphql.scalars import SCALARS_EXTENSION, scalar_strategies
 from conformance.graphql.schema import REFUSALS_EXTENSION, build_graphql_schema, refused
-from conformance.selection import plan_operations
+from conformance.reports.junit import render_junit
+from conformance.reports.markdown import render_markdown
+from conformance.reports.terminal import render_summary
+from conformance.results import Finding, RunResult
+from conformance.selection import OperationPlan, PlannedOperation, plan_operations
 from conformance.settings import ConformanceSettings, Filters, Limits
 from gateway.config import LimitsConfig
 from gateway.contract import Contract, GraphQLChecker, GraphQLLimits
@@ -114,3 +120,25 @@ def test_only_declared_refusals_are_not_server_errors(
     codes = frozenset(contract.operations["graphql"].spec[REFUSALS_EXTENSION])
     assert "not-supported" in codes
     assert refused(_Answer({"data": None, "errors": errors}), codes) is expected
+
+
+def test_reports_name_each_graphql_root_field() -> None:
+    plan = OperationPlan((PlannedOperation("graphql", "POST", "/v1/graphql", ("platform",), False),), ())
+    finding = Finding(
+        "graphql Query.workspace", "graphql_data_conformance", "GraphQL data does not fit the schema", "high",
+        "/data/workspace/0/name: expected GraphQL type String, found 7", "curl", "fuzzing", "MG304", "k",
+    )  # fmt: skip
+    result = RunResult(plan, ("fuzzing",), ("graphql_data_conformance",), findings=[finding])
+    result.requests = {"graphql": 3, "graphql Query.workspace": 2, "graphql Query.model": 2}
+    result.successes = dict(result.requests)
+    assert result.graphql_fields() == ["graphql Query.model", "graphql Query.workspace"]
+    assert result.exit_status == 1
+    cases = ElementTree.fromstring(render_junit(result)).findall("testcase")
+    assert [(c.get("classname"), c.get("name")) for c in cases] == [
+        ("platform", "graphql"), ("graphql", "graphql Query.model"), ("graphql", "graphql Query.workspace"),
+    ]  # fmt: skip
+    assert cases[2].find("failure").get("type") == "graphql_data_conformance"  # type: ignore[union-attr]
+    markdown = render_markdown(result, ConformanceSettings("http://h"))
+    assert "| `graphql Query.workspace` | 2 | 2 | FAIL | `graphql_data_conformance` |" in markdown
+    summary = render_summary(result, ConformanceSettings("http://h"))
+    assert "FAIL  graphql: 2 root fields,     4 requests,    4 2xx, 1 broken" in summary
