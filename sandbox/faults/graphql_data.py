@@ -2,10 +2,10 @@
 
 The OpenAPI schema of the GraphQL operation only says `data` is an object, so this fault is read
 from the SDL instead: the answer's values are tried breadth first (the first item of each list),
-each given another JSON type (`_other_type`, as wrong_type does), and the first change that the
-gateway's own answer checker (`gateway.contract.graphql_response`) rejects as a type mismatch
-at that place is kept. Custom scalars take any JSON value, so they are never the one broken.
-"""
+scalars before lists and objects, each given another JSON type (`_other_type`, as wrong_type
+does), and the first change that the gateway's own answer checker
+(`gateway.contract.graphql_response`) rejects as a type mismatch at that place is kept. Custom
+scalars take any JSON value, so they are never the one broken."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from typing import Any
 from gateway.contract import GraphQLChecker, GraphQLLimits, Operation, data_violations, json_pointer
 from sandbox.faults.bodies import JsonPath, _other_type, _swap
 
-MAX_ATTEMPTS = 64
+MAX_NODES = 500  # values of one answer looked at
+MAX_ATTEMPTS = 64  # changes checked before giving up
 
 
 #: The sandbox answered the query, so it only needs parsing here: no gateway limits apply.
@@ -45,7 +46,10 @@ def broken_data(operation: Operation, request_body: Any, document: Any) -> str |
     query, _ = _QUERIES.check(graphql, request_body)
     if query is None:
         return None
-    for path, value in islice(_values(document["data"]), MAX_ATTEMPTS):
+    values = sorted(
+        islice(_values(document["data"]), MAX_NODES), key=lambda pv: isinstance(pv[1], dict | list)
+    )
+    for path, value in values[:MAX_ATTEMPTS]:  # scalars first, as wrong_type
         _swap(document, path, _other_type(value))
         pointer = json_pointer(path)
         if any(v.pointer == pointer and v.kind == "type" for v in data_violations(query, document)):
