@@ -58,6 +58,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     _, plan = _plan(metafunc.config)
     params = [pytest.param(op.operation_id, id=op.operation_id) for op in plan.operations.selected]
+    if plan.graphql is not None:
+        params += [pytest.param(name, id=name) for name in plan.graphql.labels().values()]
     params += [
         pytest.param(s.operation_id, id=s.operation_id, marks=pytest.mark.skip(reason=s.reason))
         for s in plan.operations.skipped

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from conformance.auth import usable_schemes
 from conformance.checks import CHECKS, CheckInfo
 from conformance.errors import UsageProblem
+from conformance.graphql.plan import GraphQLPlan, plan_graphql
 from conformance.selection import OperationPlan, plan_operations
 from conformance.settings import ConformanceSettings
 from gateway.contract import Contract, ContractError
@@ -20,6 +21,7 @@ class RunPlan:
     operations: OperationPlan
     checks: tuple[str, ...]
     phases: tuple[str, ...]
+    graphql: GraphQLPlan | None = None  # the GraphQL phase, after the others (None: no GraphQL call)
 
 
 def phases(settings: ConformanceSettings) -> tuple[str, ...]:
@@ -52,4 +54,5 @@ def plan_run(settings: ConformanceSettings, contract: Contract) -> RunPlan:
     if not operations.selected:
         reasons = sorted({skipped.reason for skipped in operations.skipped})
         raise UsageProblem("no operation left to test: " + "; ".join(reasons))
-    return RunPlan(operations, tuple(c.name for c in enabled_checks(settings)), phases(settings))
+    graphql = plan_graphql(contract, operations, settings.filters.allow_writes)
+    return RunPlan(operations, tuple(c.name for c in enabled_checks(settings)), phases(settings), graphql)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from conformance.graphql.plan import REPORT_PREFIX
 from conformance.selection import OperationPlan
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
@@ -74,6 +75,11 @@ class RunResult:
     def never_succeeded(self) -> list[str]:
         """Called operations that never answered 2xx."""
         return [op.operation_id for op in self.plan.selected if not self.successes.get(op.operation_id)]
+
+    def graphql_fields(self) -> list[str]:
+        """The GraphQL root fields the run called or failed to (`graphql Query.workspace`), sorted."""
+        named = {*self.requests, *(e.operation for e in self.errors if e.operation)}
+        return sorted(name for name in named if name.startswith(REPORT_PREFIX))
 
     def findings_for(self, operation_id: str) -> list[Finding]:
         return [f for f in self.findings if f.operation == operation_id]

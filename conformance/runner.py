@@ -87,8 +87,15 @@ def _execute(
     result = RunResult(plan.operations, plan.phases, plan.checks, seed=schema.config.seed)
     labels = {f"{op.method} {op.path_template}": op.operation_id for op in contract.operations.values()}
     collector = Collector(result, Masker(settings.credentials.secrets), labels)
-    for event in from_schema(schema).execute():
-        collector.feed(event)
-        if on_event is not None:
-            on_event(event)
+    schemas = [schema]
+    if plan.graphql is not None:
+        from conformance.graphql.schema import build_graphql_schema
+
+        labels.update(plan.graphql.labels())
+        schemas.append(build_graphql_schema(settings, contract, plan.graphql, bearers))
+    for each in schemas:
+        for event in from_schema(each).execute():
+            collector.feed(event)
+            if on_event is not None:
+                on_event(event)
     return result

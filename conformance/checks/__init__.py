@@ -1,7 +1,8 @@
 """The checks a run applies: schemathesis's built-in ones that fit this contract, and ours for
-what the documents promise beyond schemas (`listed`, `reflected`, `created_ids`, `availability`;
-registered with schemathesis by `conformance.checks.registration`). `CHECKS` describes each: name,
-title, severity, what it asserts. This module imports nothing heavy, so `--dry-run` and reports can read it.
+what the documents promise beyond schemas (`listed`, `reflected`, `created_ids`, `availability`,
+`graphql_data`; registered with schemathesis by `conformance.checks.registration`). `CHECKS`
+describes each: name, title, severity, what it asserts. This module imports nothing heavy, so
+`--dry-run` and reports can read it.
 
 Left out: `object_level_authorization` (it needs a second identity, and the spec has one role)."""
 
@@ -128,6 +129,13 @@ CHECKS: tuple[CheckInfo, ...] = (
         "ids a create answers are not 404 where x-mlops-uses-created-id links send them",
         ours=True,
         stateful=True,
+    ),
+    CheckInfo(
+        "graphql_data_conformance",
+        "GraphQL data does not fit the schema",
+        "high",
+        "a GraphQL answer's data fits the SDL types of the query sent (the gateway's answer checker)",
+        ours=True,
     ),
 )
 

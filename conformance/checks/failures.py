@@ -88,3 +88,22 @@ class CreatedIdRejected(Failure):
     @property
     def _unique_key(self) -> str:
         return self.link
+
+
+class GraphQLDataMismatch(Failure):
+    """A GraphQL answer's `data` breaks the SDL types of the query that was sent (a wrong JSON
+    type, null in a non-null field, a selected field missing, a value outside its enum)."""
+
+    code = "MG304"
+    checks = ("graphql_data_conformance",)
+    kind_title = "GraphQL data does not fit the schema"
+
+    __slots__ = ("pointers",)
+
+    def __init__(self, *, operation: str, pointers: str, message: str, case_id: str | None = None) -> None:
+        super().__init__(operation=operation, message=message, case_id=case_id, severity=Severity.HIGH)
+        self.pointers = pointers
+
+    @property
+    def _unique_key(self) -> str:
+        return self.pointers

@@ -10,6 +10,7 @@ import schemathesis
 
 from conformance.checks.availability import created_resource_available
 from conformance.checks.created_ids import created_id_accepted
+from conformance.checks.graphql_data import graphql_data_conformance
 from conformance.checks.listed import created_appears_in_list
 from conformance.checks.reflected import set_active_reflected
 
@@ -18,6 +19,7 @@ OUR_CHECK_FUNCTIONS: tuple[Callable[[Any, Any, Any], bool | None], ...] = (
     set_active_reflected,
     created_id_accepted,
     created_resource_available,
+    graphql_data_conformance,
 )
 
 

@@ -1,5 +1,6 @@
-"""`--junit-xml FILE`: one test case per operation (skipped ones marked so), a `<failure>` per
-finding (typed by its check) and an `<error>` per engine error, for CI dashboards."""
+"""`--junit-xml FILE`: one test case per operation and GraphQL root field (skipped ones marked
+so), a `<failure>` per finding (typed by its check) and an `<error>` per engine error, for CI
+dashboards."""
 
 from __future__ import annotations
 
@@ -11,25 +12,27 @@ SUITE = "mlops-gateway conformance"
 
 
 def render_junit(result: RunResult) -> bytes:
-    failures = sum(1 for op in result.plan.selected if result.findings_for(op.operation_id))
-    errors = sum(1 for op in result.plan.selected if result.errors_for(op.operation_id))
+    tested = [
+        *((op.tags[0] if op.tags else "api", op.operation_id) for op in result.plan.selected),
+        *(("graphql", name) for name in result.graphql_fields()),
+    ]
+    failures = sum(1 for _, name in tested if result.findings_for(name))
+    errors = sum(1 for _, name in tested if result.errors_for(name))
     suite = ElementTree.Element(
         "testsuite",
         name=SUITE,
-        tests=str(len(result.plan.selected) + len(result.plan.skipped)),
+        tests=str(len(tested) + len(result.plan.skipped)),
         failures=str(failures),
         errors=str(errors),
         skipped=str(len(result.plan.skipped)),
         time=f"{result.seconds:.3f}",
     )
-    for op in result.plan.selected:
-        case = ElementTree.SubElement(
-            suite, "testcase", classname=op.tags[0] if op.tags else "api", name=op.operation_id
-        )
-        for finding in result.findings_for(op.operation_id):
+    for classname, name in tested:
+        case = ElementTree.SubElement(suite, "testcase", classname=classname, name=name)
+        for finding in result.findings_for(name):
             failure = ElementTree.SubElement(case, "failure", type=finding.check, message=finding.title)
             failure.text = f"{finding.message}\n\nReproduce:\n{finding.curl}\n"
-        for error in result.errors_for(op.operation_id):
+        for error in result.errors_for(name):
             ElementTree.SubElement(case, "error", type=error.title, message=error.message)
     for skipped in result.plan.skipped:
         case = ElementTree.SubElement(suite, "testcase", classname="skipped", name=skipped.operation_id)

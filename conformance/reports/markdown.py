@@ -25,15 +25,12 @@ def render_markdown(result: RunResult, settings: ConformanceSettings, exit_statu
         "| operation | requests | 2xx | result | failed checks |",
         "|---|---:|---:|---|---|",
     ]
-    for op in result.plan.selected:
-        failed = grouped.get(op.operation_id, {})
-        status = "FAIL" if failed else "ERROR" if result.errors_for(op.operation_id) else "ok"
+    for name in [*(op.operation_id for op in result.plan.selected), *result.graphql_fields()]:
+        failed = grouped.get(name, {})
+        status = "FAIL" if failed else "ERROR" if result.errors_for(name) else "ok"
         failed_checks = ", ".join(f"`{c}`" for c in failed)
-        requests, successes = (
-            result.requests.get(op.operation_id, 0),
-            result.successes.get(op.operation_id, 0),
-        )
-        lines.append(f"| `{op.operation_id}` | {requests} | {successes} | {status} | {failed_checks} |")
+        requests, successes = result.requests.get(name, 0), result.successes.get(name, 0)
+        lines.append(f"| `{name}` | {requests} | {successes} | {status} | {failed_checks} |")
     for skipped in result.plan.skipped:
         lines.append(f"| `{skipped.operation_id}` | 0 | 0 | skipped | {_cell(skipped.reason)} |")
     if grouped:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 
 from conformance.checks import BY_NAME
+from conformance.graphql.plan import describe
 from conformance.plan import RunPlan
 from conformance.results import EXIT_OK, RunResult
 from conformance.settings import ConformanceSettings
@@ -31,6 +32,8 @@ def render_plan(plan: RunPlan, settings: ConformanceSettings) -> str:
         lines.append(f"  {name:<30} {info.asserts}{'  (ours)' if info.ours else ''}")
     limits = settings.limits
     lines.append(f"phases: {', '.join(plan.phases)}")
+    if plan.graphql is not None:
+        lines.append(describe(plan.graphql))
     lines.append(
         f"limits: {limits.max_examples} examples per operation and phase, {limits.workers} worker(s), "
         f"rate limit {limits.rate_limit or 'none'}, request timeout {limits.request_timeout:g} s, "
@@ -57,6 +60,14 @@ def render_summary(result: RunResult, settings: ConformanceSettings, exit_status
         name = op.operation_id
         counts = f"{result.requests.get(name, 0):>5} requests, {result.successes.get(name, 0):>4} 2xx"
         lines.append(f"  {verdict} {op.operation_id:<34} {counts}{failed_checks}")
+    if graphql := result.graphql_fields():
+        calls = sum(result.requests.get(name, 0) for name in graphql)
+        answered = sum(result.successes.get(name, 0) for name in graphql)
+        broken = sum(1 for name in graphql if name in grouped or result.errors_for(name))
+        lines.append(
+            f"  {'FAIL ' if broken else 'ok   '} graphql: {len(graphql)} root fields, {calls:>5} requests, "
+            f"{answered:>4} 2xx{f', {broken} broken' if broken else ''}"
+        )
     for operation, checks in grouped.items():
         lines += ["", f"== {operation}"]
         for check, findings in checks.items():

@@ -35,6 +35,7 @@ class Fault(StrEnum):
     SLOW_RESPONSE = "slow_response"
     STALE_IDS = "stale_ids"
     SET_ACTIVE_IGNORED = "set_active_ignored"
+    GRAPHQL_WRONG_TYPE = "graphql_wrong_type"
 
 
 #: What each fault does, as the README and `GET /_sandbox/fault` describe it.
@@ -59,6 +60,8 @@ DESCRIPTIONS: dict[Fault, str] = {
     Fault.SLOW_RESPONSE: "success answers are held back for the fault's delay (default 5 s)",
     Fault.STALE_IDS: "create operations answer an id that does not exist, so later calls with it get 404",
     Fault.SET_ACTIVE_IGNORED: "assays_set_active / assays_v2_set_active answer success but change nothing",
+    Fault.GRAPHQL_WRONG_TYPE: "the first value of a GraphQL answer's data whose SDL type fixes its JSON type "
+    "(Int, String, Boolean, an enum; not custom scalars) gets another JSON type, as wrong_type does",
 }
 
 DEFAULT_DELAY = 5.0

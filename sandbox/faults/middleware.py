@@ -25,6 +25,7 @@ from sandbox.core.context import OPERATION, body
 from sandbox.core.fault_switch import Fault, FaultSwitch
 from sandbox.core.responses import error_response, json_response
 from sandbox.faults.bodies import BodyFaults, JsonPath
+from sandbox.faults.graphql_data import broken_data
 
 FAULT_HEADER = "X-Sandbox-Fault"
 UNDOCUMENTED_STATUSES = (418, 299)
@@ -225,6 +226,12 @@ def fault_middleware(faults: FaultSwitch, bodies: BodyFaults) -> Middleware:
         if fault is Fault.SLOW_RESPONSE and faults.on(fault, operation_id):
             await asyncio.sleep(faults.delay)
             return marked(response, fault)
+        if fault is Fault.GRAPHQL_WRONG_TYPE and faults.on(fault, operation_id):
+            document = orjson.loads(_body(response))
+            pointer = broken_data(operation, body(request), document)
+            if pointer is None:
+                return response
+            return marked(json_response(document, response.status), fault, pointer)
         if fault is Fault.CREATED_MISSING_FROM_LIST or faults.on(fault, operation_id):
             return rewriter.rewrite(fault, operation, response)
         return response

@@ -9,8 +9,12 @@ on an object relationship when the related row exists and matches.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
+
+import orjson
+
+from sandbox.graphql.refusals import DataException
 
 Row = Mapping[str, Any]
 Where = Mapping[str, Any]
@@ -24,6 +28,23 @@ def _related(value: Any) -> Any:
 def _like(pattern: str, value: Any, flags: int = 0) -> bool:
     regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
     return isinstance(value, str) and re.fullmatch(regex, value, flags) is not None
+
+
+def _regex(pattern: str, value: Any, flags: int = 0) -> bool:
+    """Postgres's `~` (`~*` with IGNORECASE): the pattern found anywhere in a text value; an
+    invalid pattern is a data exception, as in Postgres."""
+    try:
+        compiled = re.compile(pattern, flags)
+    except re.error:
+        raise DataException("invalid regular expression") from None
+    return isinstance(value, str) and compiled.search(value) is not None
+
+
+def _cast(value: Any, casts: Mapping[str, Any]) -> bool:
+    """A jsonb value cast to String (its JSON text), then compared."""
+    text = None if value is None else orjson.dumps(value).decode()
+    condition = casts.get("String") or {}
+    return all(_compare(op, text, x) for op, x in condition.items() if x is not None)
 
 
 def _contains(container: Any, part: Any) -> bool:
@@ -52,7 +73,18 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "_nilike": lambda v, x: not _like(x, v, re.IGNORECASE),
     "_contains": _contains,
     "_has_key": lambda v, x: isinstance(v, Mapping) and x in v,
+    "_regex": lambda v, x: _regex(x, v),
+    "_iregex": lambda v, x: _regex(x, v, re.IGNORECASE),
+    "_cast": _cast,
 }
+
+
+def _compare(op: str, value: Any, operand: Any) -> bool:
+    """One comparison; values Python cannot order against each other do not match."""
+    try:
+        return _COMPARISONS[op](value, operand)
+    except TypeError:
+        return False
 
 
 def _is_comparison(condition: Mapping[str, Any]) -> bool:
@@ -72,7 +104,7 @@ def matches(row: Row, where: Where | None) -> bool:
             ok = not matches(row, condition)
         elif _is_comparison(condition):
             value = row.get(key)
-            ok = all(_COMPARISONS[op](value, x) for op, x in condition.items() if x is not None)
+            ok = all(_compare(op, value, x) for op, x in condition.items() if x is not None)
         else:
             related = _related(row.get(key))
             if isinstance(related, list):
@@ -84,32 +116,43 @@ def matches(row: Row, where: Where | None) -> bool:
     return True
 
 
-def _column(row: Row, ordering: Mapping[str, Any]) -> tuple[str, Any]:
-    """(direction, value) of a one-column ordering such as `{pipeline_version: {id: desc}}`."""
-    ((key, direction),) = ordering.items()
-    if isinstance(direction, Mapping):
-        return _column(_related(row.get(key)) or {}, direction)
-    return str(direction), row.get(key)
+def _columns(
+    ordering: Mapping[str, Any], path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(column path, direction) of each column an ordering names, in order: `{pipeline_version:
+    {id: desc, name: asc}}` names pipeline_version.id, then pipeline_version.name."""
+    for key, direction in ordering.items():
+        if isinstance(direction, Mapping):
+            yield from _columns(direction, (*path, key))
+        elif direction is not None:
+            yield (*path, key), str(direction)
+
+
+def _value(row: Row, path: tuple[str, ...]) -> Any:
+    value: Any = row
+    for key in path:
+        value = _related(value.get(key)) if isinstance(value, Mapping) else None
+    return value
 
 
 def _order(rows: list[Row], order_by: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[Row]:
     """Sorted by each column in turn (stable sorts, last column first); nulls last ascending and
-    first descending unless the direction says otherwise, as in Hasura."""
+    first descending unless the direction says otherwise, as in Hasura. Values of different types
+    keep their order."""
     orderings = [order_by] if isinstance(order_by, Mapping) else list(order_by)
-    columns = [{k: v} for ordering in orderings for k, v in ordering.items() if v is not None]
-    for column in reversed(columns):
-        directions = {_column(row, column)[0] for row in rows} or {"asc"}
-        direction = directions.pop()
+    columns = [column for ordering in orderings for column in _columns(ordering)]
+    for path, direction in reversed(columns):
         descending = direction.startswith("desc")
         nulls_high = descending == direction.endswith("nulls_first") if "nulls" in direction else True
 
-        def key(
-            row: Row, column: Mapping[str, Any] = column, nulls_high: bool = nulls_high
-        ) -> tuple[Any, ...]:
-            value = _column(row, column)[1]
+        def key(row: Row, path: tuple[str, ...] = path, nulls_high: bool = nulls_high) -> tuple[Any, ...]:
+            value = _value(row, path)
             return ((value is None) == nulls_high, value)
 
-        rows = sorted(rows, key=key, reverse=descending)
+        try:
+            rows = sorted(rows, key=key, reverse=descending)
+        except TypeError:
+            continue
     return rows
 
 

@@ -13,8 +13,8 @@ from graphql import GraphQLResolveInfo
 
 from sandbox.core.records import Role
 from sandbox.graphql.filters import Row, Where, select
+from sandbox.graphql.refusals import NotSupported, constraints
 from sandbox.graphql.rows import Rows
-from sandbox.graphql.unbacked import NotSupported
 
 
 def update_deployment_by_pk(
@@ -50,8 +50,9 @@ def insert_workspace_users_one(
     rows: Rows = info.context.rows
     if object.get("workspace_id") is None:
         raise NotSupported(info.field_name)
-    workspace = rows.store.workspace(object["workspace_id"])
-    role = Role(object["user_type"])
+    with constraints():
+        workspace = rows.store.workspace(object["workspace_id"])
+        role = Role(str(object.get("user_type")))
     user_id = object["user_id"]
     if "user_type" in ((on_conflict or {}).get("update_columns") or ()):
         workspace.members[user_id] = role

@@ -16,13 +16,13 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
-from sandbox.core.store import DuplicateName
 from sandbox.graphql.filters import Row, select
 from sandbox.graphql.mutations import (
     delete_workspace_users,
     insert_workspace_users_one,
     update_deployment_by_pk,
 )
+from sandbox.graphql.refusals import ConstraintViolation, constraints
 from sandbox.graphql.rows import Rows, aggregate
 from sandbox.graphql.unbacked import (
     UNBACKED_QUERIES,
@@ -110,10 +110,11 @@ def insert_workspace_one(
     owner = object.get("owner_id") or (users[0]["user_id"] if users else context.caller_id)
     store = context.rows.store
     try:
-        workspace = store.create_workspace(
-            object["name"], owner, default=bool(object.get("user_default_workspaces"))
-        )
-    except DuplicateName:
+        with constraints():
+            workspace = store.create_workspace(
+                object["name"], owner, default=bool(object.get("user_default_workspaces"))
+            )
+    except ConstraintViolation:
         if on_conflict is not None:
             return None
         raise

@@ -6,7 +6,7 @@ every root field the SDK can send answers well-typed instead of failing:
 - a row's column or relationship the row builders (`rows`) do not fill answers the empty value
   of its SDL type (`empty_field_resolver`): [] for a list, a zero aggregate, else null;
 - a mutation the sandbox does not implement answers the GraphQL error
-  `<field> is not supported by the sandbox` (and, `http` sees to it, `data: null`).
+  `<field> is not supported by the sandbox`, code `not-supported` (and, `http` sees to it, `data: null`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from graphql import (
     GraphQLResolveInfo,
     default_field_resolver,
 )
+
+from sandbox.graphql.refusals import NotSupported
 
 #: Root fields of the SDL's tables the store has no data for: they answer no rows.
 UNBACKED_QUERIES = (
@@ -119,13 +121,6 @@ UNSUPPORTED_MUTATIONS = (
     "update_task_run_by_pk",
     "update_workspace",
 )
-
-
-class NotSupported(Exception):
-    """A mutation (or a form of one) the sandbox does not implement."""
-
-    def __init__(self, field_name: str) -> None:
-        super().__init__(f"{field_name} is not supported by the sandbox")
 
 
 def empty_value(type_: GraphQLOutputType) -> Any:

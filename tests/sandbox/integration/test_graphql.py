@@ -221,6 +221,7 @@ async def test_a_mutation_the_sandbox_does_not_implement_answers_an_error(api: S
     )
     assert answer.status == 200 and answer.body["data"] is None
     assert [e["message"] for e in answer.body["errors"]] == ["insert_tag is not supported by the sandbox"]
+    assert answer.body["errors"][0]["extensions"] == {"code": "not-supported"}  # x-mlops-graphql-refusals
 
 
 async def test_undeploy_over_graphql_stops_the_deployment(api: SpecClient, deployed: dict[str, Any]) -> None:

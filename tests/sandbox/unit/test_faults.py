@@ -13,6 +13,7 @@ import pytest
 from gateway.contract import Contract
 from sandbox.core.fault_switch import Fault, FaultError, FaultSwitch
 from sandbox.faults.bodies import BodyFaults
+from sandbox.faults.graphql_data import broken_data
 from sandbox.faults.middleware import truncated_json
 
 #: Operations whose success body is `{}` or null: no body fault applies to them.
@@ -111,3 +112,14 @@ def test_the_switch(contract: Contract) -> None:
     assert switch.fault is Fault.SLOW_RESPONSE  # a refused setting changes nothing
     switch.set(None)
     assert switch.fault is None and not switch.selects("models_list")
+
+
+def test_graphql_wrong_type_breaks_the_first_value_the_sdl_fixes(contract: Contract) -> None:
+    operation = contract.operations["graphql"]
+    request = {"query": "{ workspace { id name archived } }"}  # id is a bigint: any JSON value fits
+    answer = {"data": {"workspace": [{"id": 1, "name": "w", "archived": False}]}}
+    assert broken_data(operation, request, answer) == "/data/workspace/0/name"
+    assert answer == {"data": {"workspace": [{"id": 1, "name": 1, "archived": False}]}}
+    missing = {"query": "{ workspace_by_pk(id: 9) { id } }"}
+    assert broken_data(operation, missing, {"data": {"workspace_by_pk": None}}) is None  # nothing to break
+    assert broken_data(contract.operations["workspaces_list"], request, answer) is None  # not GraphQL
