@@ -21,6 +21,8 @@ from gateway.problems import ProblemError, ProblemKind
 
 async def next_chunk(stream: StreamReader, idle_timeout: float) -> bytes:
     """The next chunk of the body (b"" at its end); 408 when nothing came for `idle_timeout` seconds."""
+    if stream.is_eof():  # all of it has arrived (a small body comes with its head): nothing to wait for
+        return await stream.readany()
     try:
         async with asyncio.timeout(idle_timeout):
             return await stream.readany()

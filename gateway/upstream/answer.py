@@ -89,6 +89,8 @@ class UpstreamAnswer:
         return b"".join(chunks), True
 
     async def _whole(self, read: Awaitable[T]) -> T:
+        if self._response.content.is_eof():  # all of it has arrived: the read cannot wait or fail
+            return await read
         try:
             async with asyncio.timeout_at(self._deadline):
                 return await read
