@@ -100,6 +100,7 @@ def nginx_upstream(bodies: Mapping[str, bytes], core: int | None = 1) -> Iterato
     whose own cost is negligible next to any Python proxy's."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="bench-nginx-") as tmp:
+        os.chmod(tmp, 0o755)  # nginx's workers (user nobody, when started as root) read the files
         for path, body in bodies.items():
             file = Path(tmp, "root", path.lstrip("/"))
             file.parent.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,8 @@ import dataclasses
 import re
 import subprocess
 import tempfile
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -87,11 +89,27 @@ def run_wrk(url: str, body: bytes, duration: float, connections: int) -> Measure
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    # "Socket errors: connect 0, read 0, write 0, timeout 0" and "Non-2xx or 3xx responses: 12"
     errors = sum(
-        int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|timeout|read|write|connect) (\d+)", out)
+        int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses:|connect|read|write|timeout) (\d+)", out)
     )
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     return Measurement(rps, _ms(*p50.groups()), _ms(*p99.groups()), errors, requests)  # type: ignore[union-attr]
+
+
+def check_answer(url: str, body: bytes, expected: bytes) -> None:
+    """One call first: a target that does not answer 200 with the upstream's body is not measured
+    (wrk would count its refusals as fast answers)."""
+    request = urllib.request.Request(url, data=body, method="POST")
+    request.add_header("Content-Type", "application/json")
+    request.add_header("Authorization", f"Bearer {BENCH_KEY}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, answer = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        status, answer = exc.code, exc.read()
+    if (status, answer) != (200, expected):
+        raise SystemExit(f"{url} answered {status} with {len(answer)} bytes, not 200 with {len(expected)}")
 
 
 def measure(url: str, body: bytes, duration: float, connections: int, pid: int | None) -> Measurement:
@@ -139,8 +157,9 @@ def throughput(args: argparse.Namespace) -> None:
         targets: dict[tuple[str, str], tuple[str, int | None]] = {("-", "upstream"): (upstream, None)}
         targets.update(proxies)
         for size in sizes:
-            path, body, _ = CASES[size]
+            path, body, make = CASES[size]
             for base, _pid in targets.values():
+                check_answer(base + path, body, make())
                 run_wrk(base + path, body, 1.0, args.connections)  # warm-up
             for _ in range(args.rounds):
                 for (loop, name), (base, pid) in targets.items():
