@@ -1,0 +1,212 @@
+"""The reach phase: before schemathesis generates anything, call every selected operation once, in
+the spec's dependency order (`conformance.reach.order`), with the spec's example request and
+whatever the links from earlier success answers carry (`conformance.reach.requests`): a workspace
+is created, a model uploaded into it, a pipeline created from it and deployed, its status read
+until Running, inference run, the deployment undeployed, the assay chains walked.
+
+Generated requests rarely carry ids that exist, so without this many operations never answer
+2xx and their success answers are never checked. Each answer here goes through the same checks
+as any other (schemathesis's `validate_response` with this run's enabled checks, ours included),
+in one recorder whose case tree follows the links, so `created_id_accepted` and the curl chains
+of findings work as in the stateful phase. Only the planned operations are called (the schema is
+already restricted to them); a write is called only when the plan allows writes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import requests
+from schemathesis.auths import AuthContext, set_on_case
+from schemathesis.checks import CheckContext, run_checks_for
+from schemathesis.core import NotSet
+from schemathesis.core.result import Ok
+from schemathesis.core.transforms import UNRESOLVABLE
+from schemathesis.engine._validate import validate_response
+from schemathesis.engine.recorder import ScenarioRecorder
+from schemathesis.generation.stateful.state_machine import StepOutput
+from schemathesis.specs.openapi import expressions
+from schemathesis.specs.openapi.stateful import collect_transitions
+
+from conformance.checks.exchange import UNRESOLVED, json_of, pointer_values
+from conformance.generation import contract_accepts, unique_body, wire_faithful
+from conformance.plan import REACH_PHASE
+from conformance.reach.order import ReachStep, reach_order
+from conformance.reach.requests import Request, example_request, with_link
+from gateway.contract import Contract
+
+
+
+def _value(extracted: Any) -> Any:
+    """An extracted link parameter, or None when the link could not evaluate it."""
+    if extracted is None or not isinstance(extracted.value, Ok):
+        return None
+    value = extracted.value.ok()
+    return None if value is UNRESOLVABLE else value
+
+
+def _link_body(link: Any, output: StepOutput) -> Any:
+    """The body a link builds from `output`, or None when it names none. An object is evaluated
+    member by member, and members whose expressions find nothing (an optional field the source
+    request did not send) are left out rather than sent as null."""
+    template = link.body
+    if isinstance(template, NotSet):
+        return None
+    if not isinstance(template, Mapping):
+        return _evaluate(template, output)
+    members = {name: _evaluate(member, output) for name, member in template.items()}
+    return {name: value for name, value in members.items() if value is not None}
+
+
+def _evaluate(template: Any, output: StepOutput) -> Any:
+    try:
+        value = expressions.evaluate(template, output, evaluate_nested=True)
+    except Exception:  # a pointer into nothing, a body that is not JSON: no value
+        return None
+    return None if value is UNRESOLVABLE else value
+
+
+class ReachWalk:
+    """One reach phase over a schema restricted to the planned operations."""
+
+    def __init__(self, schema: Any, contract: Contract) -> None:
+        self.schema = schema
+        self.contract = contract
+        self.run_tag = f"r{secrets.token_hex(3)}"
+        operations = [result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)]
+        self.operations = {op.definition.raw["operationId"]: op for op in operations}
+        transitions = collect_transitions(operations).operations
+        self.incoming = {
+            op_id: [link for link in transitions.get(op.label, None).incoming] if op.label in transitions else []
+            for op_id, op in self.operations.items()
+        }
+        self.recorder = ScenarioRecorder(label=REACH_PHASE)
+        #: The latest success of each operation, which links from it read.
+        self.outputs: dict[str, StepOutput] = {}
+        self._enforced: set[str] = set()
+        self._sent = 0
+
+    def run(self) -> ScenarioRecorder:
+        for step in reach_order(self.contract.document, self.operations):
+            self._reach(step)
+        return self.recorder
+
+    def _requests(self, operation_id: str) -> Iterator[tuple[Request, str | None, Any]]:
+        """Requests to try, each with the case it follows (its parent) and the transition taken:
+        the example with every incoming link applied (the latest success of each source; links
+        that replace the body first, so the others merge into it); when several links apply,
+        then each of them alone, in case two sources disagree."""
+        base = example_request(self.contract.document, self.operations[operation_id].definition.raw)
+        applied = [
+            (link, self.outputs[source])
+            for link in sorted(self.incoming[operation_id], key=lambda link: link.merge_body)
+            if (source := link.source.definition.raw["operationId"]) in self.outputs
+        ]
+        combined, parent_id, first = base, None, None
+        for link, output in applied:
+            combined = self._with_link(combined, link, output)
+            if first is None:
+                parent_id, first = output.case.id, link.extract(output)
+        yield combined, parent_id, first
+        if len(applied) > 1:
+            for link, output in applied:
+                yield self._with_link(base, link, output), output.case.id, link.extract(output)
+
+    @staticmethod
+    def _with_link(request: Request, link: Any, output: StepOutput) -> Request:
+        transition = link.extract(output)
+        parameters = {
+            container: {name: value for name, p in values.items() if (value := _value(p)) is not None}
+            for container, values in transition.parameters.items()
+        }
+        return with_link(request, _link_body(link, output), link.merge_body, parameters)
+
+    def _reach(self, step: ReachStep) -> None:
+        for request, parent_id, transition in self._requests(step.operation_id):
+            case = self._case(step.operation_id, request)
+            if case is None:
+                continue
+            response = self._send(case, parent_id, transition)
+            if response is not None and step.until is not None:
+                case, response = self._poll(step, request, case, response, parent_id, transition)
+            if response is not None and 200 <= response.status_code < 300:
+                self.outputs[step.operation_id] = StepOutput(response, case)
+                return
+
+    def _case(self, operation_id: str, request: Request) -> Any:
+        operation = self.operations[operation_id]
+        body = request.body
+        contract_op = self.contract.operations[operation_id]
+        if isinstance(body, Mapping):
+            body = unique_body(contract_op, dict(body), self.run_tag, f"{self.run_tag}-r{self._sent}")
+        kwargs: dict[str, Any] = {name: dict(values) for name, values in request.parameters.items()}
+        if body is not None:
+            kwargs["body"], kwargs["media_type"] = body, request.media_type
+        case = operation.Case(**kwargs)
+        if not (wire_faithful(contract_op, case) and contract_accepts(contract_op, case)):
+            return None
+        set_on_case(case, AuthContext(operation=operation, app=None), self.schema.auth)
+        return case
+
+    def _send(self, case: Any, parent_id: str | None, transition: Any) -> Any:
+        self._sent += 1
+        self.recorder.record_case(
+            case=case, parent_id=parent_id, transition=transition, is_transition_applied=transition is not None
+        )
+        kwargs = self._transport_kwargs(case.operation)
+        try:
+            response = case.call(**kwargs)
+        except requests.RequestException as exc:  # the engine's phases report transport errors
+            self.recorder.record_network_error(case_id=case.id, error=exc)
+            return None
+        self.recorder.record_response(case_id=case.id, response=response)
+        validate_response(
+            case=case,
+            ctx=self._check_context(case.operation, kwargs),
+            response=response,
+            continue_on_failure=True,
+            recorder=self.recorder,
+        )
+        return response
+
+    def _poll(
+        self, step: ReachStep, request: Request, case: Any, response: Any, parent_id: str | None, transition: Any
+    ) -> tuple[Any, Any]:
+        """Send the request again until its success answer holds what `step.until` waits for."""
+        until = step.until
+        assert until is not None
+        for _ in range(until.attempts - 1):
+            document = json_of(response) if 200 <= response.status_code < 300 else UNRESOLVED
+            if document is not UNRESOLVED and until.equals in pointer_values(document, until.pointer):
+                break
+            time.sleep(until.interval)
+            again = self._case(step.operation_id, request)
+            answer = self._send(again, parent_id, transition) if again is not None else None
+            if answer is None:
+                break
+            case, response = again, answer
+        return case, response
+
+    def _transport_kwargs(self, operation: Any) -> dict[str, Any]:
+        config = self.schema.config
+        kwargs: dict[str, Any] = {"verify": config.tls_verify_for(operation=operation)}
+        timeout = config.request_timeout_for(operation=operation)
+        if timeout is not None:
+            kwargs["timeout"] = timeout
+        return kwargs
+
+    def _check_context(self, operation: Any, transport_kwargs: Mapping[str, Any]) -> CheckContext:
+        return CheckContext(
+            override=None,
+            auth=None,
+            headers=None,
+            config=self.schema.config.checks_config_for(operation=operation, phase=None),
+            transport_kwargs=dict(transport_kwargs),
+            recorder=self.recorder,
+            response_checks=run_checks_for(self.schema).for_responses(),
+            phase=None,
+            auth_enforced_operations=self._enforced,
+        )
