@@ -45,7 +45,7 @@ def render_summary(result: RunResult, settings: ConformanceSettings) -> str:
     lines = [
         f"mlops-gateway conformance: {settings.base_url}",
         f"  phases {', '.join(result.phases)}; seed {result.seed}; "
-        f"{sum(result.requests.values())} requests in {result.seconds:.1f} s",
+        f"{sum(result.requests.values())} requests in {result.seconds:.1f} s; {result.reach_line()}",
         "",
     ]
     for op in result.plan.selected:

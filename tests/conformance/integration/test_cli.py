@@ -143,7 +143,7 @@ async def test_dry_run_calls_nothing(
         and "[writes]" in out
     )
     assert "created_appears_in_list" in out and "created_id_accepted" in out
-    assert "phases: examples, coverage, fuzzing, stateful" in out
+    assert "phases: reach, examples, coverage, fuzzing, stateful" in out
 
 
 async def test_read_only_by_default(sandbox: SandboxServer, capsys: pytest.CaptureFixture[str]) -> None:
