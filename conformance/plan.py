@@ -27,7 +27,7 @@ class RunPlan:
 
 def phases(settings: ConformanceSettings) -> tuple[str, ...]:
     """The test phases a run goes through, in order."""
-    return (REACH_PHASE, *UNIT_PHASES, "stateful") if settings.limits.stateful else (REACH_PHASE, *UNIT_PHASES)
+    return (REACH_PHASE, *UNIT_PHASES, *(("stateful",) if settings.limits.stateful else ()))
 
 
 def enabled_checks(settings: ConformanceSettings) -> tuple[CheckInfo, ...]:

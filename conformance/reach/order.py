@@ -3,8 +3,8 @@
 An operation comes after every selected operation whose success links feed it (a pipeline is
 created before it is deployed, a deployment before its status is read), and after the ones its
 `x-mlops-reach: {after: [...]}` names, for an order links cannot say (infer before undeploy).
-Ties keep the spec's order; operations caught in a cycle of links (v2 get/:id -> get_next_run ->
-...) keep the spec's order too, after what they depend on outside the cycle.
+Ties keep the spec's order; a cycle of links (v2 get -> get/:id -> set_active ... -> get) is
+entered at the operation missing the fewest of its sources.
 
 `x-mlops-reach: {until: {pointer, equals, attempts, interval}}` on an operation makes the reach
 phase call it again, `interval` seconds apart and at most `attempts` times, until its success
@@ -63,7 +63,8 @@ def link_targets(operation: Mapping[str, Any]) -> Iterator[str]:
 def _until(raw: Any) -> Until | None:
     if not isinstance(raw, Mapping):
         return None
-    return Until(raw["pointer"], raw["equals"], int(raw.get("attempts", 20)), float(raw.get("interval", 0.25)))
+    attempts, interval = int(raw.get("attempts", 20)), float(raw.get("interval", 0.25))
+    return Until(raw["pointer"], raw["equals"], attempts, interval)
 
 
 def reach_order(document: Mapping[str, Any], selected: Collection[str]) -> tuple[ReachStep, ...]:
@@ -75,14 +76,14 @@ def reach_order(document: Mapping[str, Any], selected: Collection[str]) -> tuple
             if target in before and target != name and name not in before[target]:
                 before[target].append(name)
     for name, operation in operations.items():
-        extension = operation.get(REACH) or {}
-        before[name] += [dep for dep in extension.get("after", ()) if dep in operations and dep not in before[name]]
+        after = (operation.get(REACH) or {}).get("after", ())
+        before[name] += [dep for dep in after if dep in operations and dep not in before[name]]
     placed: list[str] = []
     pending = list(operations)
     while pending:
         ready = next((n for n in pending if all(d in placed for d in before[n])), None)
-        if ready is None:  # a cycle: break it at the first pending operation, in spec order
-            ready = pending[0]
+        if ready is None:  # a cycle: start with the operation missing the fewest, in spec order
+            ready = min(pending, key=lambda n: sum(d not in placed for d in before[n]))
         placed.append(ready)
         pending.remove(ready)
     return tuple(

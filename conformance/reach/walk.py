@@ -17,6 +17,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -32,12 +33,12 @@ from schemathesis.specs.openapi import expressions
 from schemathesis.specs.openapi.stateful import collect_transitions
 
 from conformance.checks.exchange import UNRESOLVED, json_of, pointer_values
+from conformance.checks.promises import created_id_links
 from conformance.generation import contract_accepts, unique_body, wire_faithful
 from conformance.plan import REACH_PHASE
 from conformance.reach.order import ReachStep, reach_order
 from conformance.reach.requests import Request, example_request, with_link
 from gateway.contract import Contract
-
 
 
 def _value(extracted: Any) -> Any:
@@ -61,12 +62,28 @@ def _link_body(link: Any, output: StepOutput) -> Any:
     return {name: value for name, value in members.items() if value is not None}
 
 
+def _precedence(link: Any) -> tuple[bool, bool]:
+    """Links applied later win: body-replacing before merging, created ids last."""
+    created = {created.name for created in created_id_links(link.source.definition.raw)}
+    return link.merge_body, link.name in created
+
+
 def _evaluate(template: Any, output: StepOutput) -> Any:
     try:
         value = expressions.evaluate(template, output, evaluate_nested=True)
     except Exception:  # a pointer into nothing, a body that is not JSON: no value
         return None
     return None if value is UNRESOLVABLE else value
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A request to try, the case it follows (the source of its first link: its parent in the
+    recorder, so curl chains and created_id_accepted see the chain) and that link's transition."""
+
+    request: Request
+    parent_id: str | None = None
+    transition: Any = None
 
 
 class ReachWalk:
@@ -80,7 +97,7 @@ class ReachWalk:
         self.operations = {op.definition.raw["operationId"]: op for op in operations}
         transitions = collect_transitions(operations).operations
         self.incoming = {
-            op_id: [link for link in transitions.get(op.label, None).incoming] if op.label in transitions else []
+            op_id: list(transitions[op.label].incoming) if op.label in transitions else []
             for op_id, op in self.operations.items()
         }
         self.recorder = ScenarioRecorder(label=REACH_PHASE)
@@ -94,26 +111,29 @@ class ReachWalk:
             self._reach(step)
         return self.recorder
 
-    def _requests(self, operation_id: str) -> Iterator[tuple[Request, str | None, Any]]:
-        """Requests to try, each with the case it follows (its parent) and the transition taken:
-        the example with every incoming link applied (the latest success of each source; links
-        that replace the body first, so the others merge into it); when several links apply,
-        then each of them alone, in case two sources disagree."""
+    def _attempts(self, operation_id: str) -> Iterator[Attempt]:
+        """The example with every incoming link applied (the latest success of each source; links
+        that replace the body first, so the others merge into it, and links carrying what a create
+        answered after the others, so the created id wins); when several links apply, then
+        each of them alone, in case two sources disagree (an external URL and a deployment both
+        name what to infer on)."""
         base = example_request(self.contract.document, self.operations[operation_id].definition.raw)
         applied = [
             (link, self.outputs[source])
-            for link in sorted(self.incoming[operation_id], key=lambda link: link.merge_body)
+            for link in sorted(self.incoming[operation_id], key=_precedence)
             if (source := link.source.definition.raw["operationId"]) in self.outputs
         ]
-        combined, parent_id, first = base, None, None
+        combined = base
         for link, output in applied:
             combined = self._with_link(combined, link, output)
-            if first is None:
-                parent_id, first = output.case.id, link.extract(output)
-        yield combined, parent_id, first
+        if not applied:
+            yield Attempt(combined)
+            return
+        link, output = applied[0]
+        yield Attempt(combined, output.case.id, link.extract(output))
         if len(applied) > 1:
             for link, output in applied:
-                yield self._with_link(base, link, output), output.case.id, link.extract(output)
+                yield Attempt(self._with_link(base, link, output), output.case.id, link.extract(output))
 
     @staticmethod
     def _with_link(request: Request, link: Any, output: StepOutput) -> Request:
@@ -125,13 +145,13 @@ class ReachWalk:
         return with_link(request, _link_body(link, output), link.merge_body, parameters)
 
     def _reach(self, step: ReachStep) -> None:
-        for request, parent_id, transition in self._requests(step.operation_id):
-            case = self._case(step.operation_id, request)
+        for attempt in self._attempts(step.operation_id):
+            case = self._case(step.operation_id, attempt.request)
             if case is None:
                 continue
-            response = self._send(case, parent_id, transition)
+            response = self._send(case, attempt)
             if response is not None and step.until is not None:
-                case, response = self._poll(step, request, case, response, parent_id, transition)
+                case, response = self._poll(step, attempt, case, response)
             if response is not None and 200 <= response.status_code < 300:
                 self.outputs[step.operation_id] = StepOutput(response, case)
                 return
@@ -151,10 +171,15 @@ class ReachWalk:
         set_on_case(case, AuthContext(operation=operation, app=None), self.schema.auth)
         return case
 
-    def _send(self, case: Any, parent_id: str | None, transition: Any) -> Any:
+    def _send(self, case: Any, attempt: Attempt) -> Any:
+        """Send, record, and apply every enabled check; None when the request never got an answer."""
         self._sent += 1
+        transition = attempt.transition
         self.recorder.record_case(
-            case=case, parent_id=parent_id, transition=transition, is_transition_applied=transition is not None
+            case=case,
+            parent_id=attempt.parent_id,
+            transition=transition,
+            is_transition_applied=bool(transition),
         )
         kwargs = self._transport_kwargs(case.operation)
         try:
@@ -172,9 +197,7 @@ class ReachWalk:
         )
         return response
 
-    def _poll(
-        self, step: ReachStep, request: Request, case: Any, response: Any, parent_id: str | None, transition: Any
-    ) -> tuple[Any, Any]:
+    def _poll(self, step: ReachStep, attempt: Attempt, case: Any, response: Any) -> tuple[Any, Any]:
         """Send the request again until its success answer holds what `step.until` waits for."""
         until = step.until
         assert until is not None
@@ -183,8 +206,8 @@ class ReachWalk:
             if document is not UNRESOLVED and until.equals in pointer_values(document, until.pointer):
                 break
             time.sleep(until.interval)
-            again = self._case(step.operation_id, request)
-            answer = self._send(again, parent_id, transition) if again is not None else None
+            again = self._case(step.operation_id, attempt.request)
+            answer = self._send(again, attempt) if again is not None else None
             if answer is None:
                 break
             case, response = again, answer
