@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,9 +63,9 @@ def _link_body(link: Any, output: StepOutput) -> Any:
 
 
 def _precedence(link: Any) -> tuple[bool, bool]:
-    """Links applied later win: body-replacing before merging, created ids last."""
+    """Links applied later win: created ids last; body-replacing before merging."""
     created = {created.name for created in created_id_links(link.source.definition.raw)}
-    return link.merge_body, link.name in created
+    return link.name in created, link.merge_body
 
 
 def _evaluate(template: Any, output: StepOutput) -> Any:
@@ -78,12 +78,14 @@ def _evaluate(template: Any, output: StepOutput) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
-    """A request to try, the case it follows (the source of its first link: its parent in the
-    recorder, so curl chains and created_id_accepted see the chain) and that link's transition."""
+    """A request to try, the case it follows (the source of the link applied last, whose values
+    win: its parent in the recorder, so curl chains and created_id_accepted see the chain) and
+    that link's transition."""
 
     request: Request
     parent_id: str | None = None
     transition: Any = None
+    created: bool = False
 
 
 class ReachWalk:
@@ -111,29 +113,32 @@ class ReachWalk:
             self._reach(step)
         return self.recorder
 
-    def _attempts(self, operation_id: str) -> Iterator[Attempt]:
+    def _attempts(self, operation_id: str) -> list[Attempt]:
         """The example with every incoming link applied (the latest success of each source; links
-        that replace the body first, so the others merge into it, and links carrying what a create
-        answered after the others, so the created id wins); when several links apply, then
-        each of them alone, in case two sources disagree (an external URL and a deployment both
-        name what to infer on)."""
+        carrying what a create answered last, so the created id wins, and within each kind links
+        that replace the body first, so the others merge into it), then each other link alone:
+        `created` ones are always sent, so every create's ids meet every operation they feed;
+        the rest only while nothing succeeded (two sources may disagree: an external URL and a
+        deployment both name what to infer on)."""
         base = example_request(self.contract.document, self.operations[operation_id].definition.raw)
         applied = [
-            (link, self.outputs[source])
+            (link, self.outputs[source], _precedence(link)[0])
             for link in sorted(self.incoming[operation_id], key=_precedence)
             if (source := link.source.definition.raw["operationId"]) in self.outputs
         ]
-        combined = base
-        for link, output in applied:
-            combined = self._with_link(combined, link, output)
         if not applied:
-            yield Attempt(combined)
-            return
-        link, output = applied[0]
-        yield Attempt(combined, output.case.id, link.extract(output))
+            return [Attempt(base)]
+        combined = base
+        for link, output, _ in applied:
+            combined = self._with_link(combined, link, output)
+        link, output, created = applied[-1]
+        attempts = [Attempt(combined, output.case.id, link.extract(output), created)]
         if len(applied) > 1:
-            for link, output in applied:
-                yield Attempt(self._with_link(base, link, output), output.case.id, link.extract(output))
+            attempts += [
+                Attempt(self._with_link(base, link, output), output.case.id, link.extract(output), created)
+                for link, output, created in applied[:-1]
+            ]
+        return attempts
 
     @staticmethod
     def _with_link(request: Request, link: Any, output: StepOutput) -> Request:
@@ -145,16 +150,23 @@ class ReachWalk:
         return with_link(request, _link_body(link, output), link.merge_body, parameters)
 
     def _reach(self, step: ReachStep) -> None:
+        reached = False
         for attempt in self._attempts(step.operation_id):
-            case = self._case(step.operation_id, attempt.request)
-            if case is None:
-                continue
-            response = self._send(case, attempt)
-            if response is not None and step.until is not None:
-                case, response = self._poll(step, attempt, case, response)
-            if response is not None and 200 <= response.status_code < 300:
-                self.outputs[step.operation_id] = StepOutput(response, case)
-                return
+            if not reached or attempt.created:
+                reached = self._try(step, attempt) or reached
+
+    def _try(self, step: ReachStep, attempt: Attempt) -> bool:
+        """Send one attempt (polling it when the step says so); whether it answered 2xx."""
+        case = self._case(step.operation_id, attempt.request)
+        if case is None:
+            return False
+        response = self._send(case, attempt)
+        if response is not None and step.until is not None:
+            case, response = self._poll(step, attempt, case, response)
+        if response is None or not 200 <= response.status_code < 300:
+            return False
+        self.outputs.setdefault(step.operation_id, StepOutput(response, case))
+        return True
 
     def _case(self, operation_id: str, request: Request) -> Any:
         operation = self.operations[operation_id]
