@@ -38,7 +38,7 @@ from conformance.generation import contract_accepts, unique_body, wire_faithful
 from conformance.plan import REACH_PHASE
 from conformance.reach.order import ReachStep, reach_order
 from conformance.reach.requests import Request, example_request, with_link
-from gateway.contract import Contract
+from gateway.contract import BodyKind, Contract
 
 
 def _value(extracted: Any) -> Any:
@@ -63,9 +63,12 @@ def _link_body(link: Any, output: StepOutput) -> Any:
 
 
 def _precedence(link: Any) -> tuple[bool, bool]:
-    """Links applied later win: created ids last; body-replacing before merging."""
-    created = {created.name for created in created_id_links(link.source.definition.raw)}
-    return link.name in created, link.merge_body
+    """Links applied later win: body-replacing before merging, created ids last within each."""
+    return link.merge_body, _carries_created(link)
+
+
+def _carries_created(link: Any) -> bool:
+    return link.name in {created.name for created in created_id_links(link.source.definition.raw)}
 
 
 def _evaluate(template: Any, output: StepOutput) -> Any:
@@ -115,14 +118,14 @@ class ReachWalk:
 
     def _attempts(self, operation_id: str) -> list[Attempt]:
         """The example with every incoming link applied (the latest success of each source; links
-        carrying what a create answered last, so the created id wins, and within each kind links
-        that replace the body first, so the others merge into it), then each other link alone:
+        that replace the body first, so the others merge into it; what links from creates carry
+        merged once more at the end, so a created id wins), then each other link alone:
         `created` ones are always sent, so every create's ids meet every operation they feed;
         the rest only while nothing succeeded (two sources may disagree: an external URL and a
         deployment both name what to infer on)."""
         base = example_request(self.contract.document, self.operations[operation_id].definition.raw)
         applied = [
-            (link, self.outputs[source], _precedence(link)[0])
+            (link, self.outputs[source], _carries_created(link))
             for link in sorted(self.incoming[operation_id], key=_precedence)
             if (source := link.source.definition.raw["operationId"]) in self.outputs
         ]
@@ -131,23 +134,26 @@ class ReachWalk:
         combined = base
         for link, output, _ in applied:
             combined = self._with_link(combined, link, output)
-        link, output, created = applied[-1]
+        for link, output, created in applied:  # what creates answered wins over what merged after
+            if created:
+                combined = self._with_link(combined, link, output, merge=True)
+        parent = max(range(len(applied)), key=lambda i: (applied[i][2], i))  # the last from a create
+        link, output, created = applied[parent]
         attempts = [Attempt(combined, output.case.id, link.extract(output), created)]
-        if len(applied) > 1:
-            attempts += [
-                Attempt(self._with_link(base, link, output), output.case.id, link.extract(output), created)
-                for link, output, created in applied[:-1]
-            ]
-        return attempts
+        return attempts + [
+            Attempt(self._with_link(base, link, output), output.case.id, link.extract(output), created)
+            for i, (link, output, created) in enumerate(applied)
+            if i != parent
+        ]
 
     @staticmethod
-    def _with_link(request: Request, link: Any, output: StepOutput) -> Request:
+    def _with_link(request: Request, link: Any, output: StepOutput, merge: bool = False) -> Request:
         transition = link.extract(output)
         parameters = {
             container: {name: value for name, p in values.items() if (value := _value(p)) is not None}
             for container, values in transition.parameters.items()
         }
-        return with_link(request, _link_body(link, output), link.merge_body, parameters)
+        return with_link(request, _link_body(link, output), merge or link.merge_body, parameters)
 
     def _reach(self, step: ReachStep) -> None:
         reached = False
@@ -174,6 +180,12 @@ class ReachWalk:
         contract_op = self.contract.operations[operation_id]
         if isinstance(body, Mapping):
             body = unique_body(contract_op, dict(body), self.run_tag, f"{self.run_tag}-r{self._sent}")
+            media = contract_op.request_media.find(request.media_type or "")
+            if media is not None and media.kind is BodyKind.MULTIPART:  # a form field is text on the wire
+                body = {
+                    k: str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                    for k, v in body.items()
+                }
         kwargs: dict[str, Any] = {name: dict(values) for name, values in request.parameters.items()}
         if body is not None:
             kwargs["body"], kwargs["media_type"] = body, request.media_type

@@ -64,7 +64,9 @@ READ = ("workspaces_list",)
 WRITES = ("--allow-writes", "--max-examples", "1")
 CONTRACT = default_contract()
 CREATES = sorted({op_id for op_id, op in CONTRACT.operations.items() if any(created_id_links(op.spec))})
-DEEP = ("status_get_deployment", "pipelines_undeploy", "pipelines_infer", "assays_v2_get_results")
+#: Answers at the end of chains, each reached only with ids from earlier answers (undeploy answers
+#: `{}`: nothing there to break).
+DEEP = ("status_get_deployment", "pipelines_infer", "assays_v2_get_results", "assays_v2_get_next_run")
 SET_ACTIVE = ("assays_set_active", "assays_v2_set_active")
 CASES = (
     Case(Fault.MISSING_REQUIRED_FIELD, READ, "response_schema_conformance", ("workspaces_list",)),

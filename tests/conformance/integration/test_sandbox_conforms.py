@@ -26,4 +26,5 @@ async def test_every_operation_conforms_and_is_reached(sandbox: SandboxServer, c
     assert result.never_succeeded() == [], result.reach_line()
     assert result.reach == (len(contract.operations), len(contract.operations))
     assert elapsed < BUDGET_SECONDS, f"{elapsed:.1f} s"
-    print(f"full sandbox run: {sum(result.requests.values())} requests in {elapsed:.1f} s, {result.reach_line()}")
+    requests = sum(result.requests.values())
+    print(f"full sandbox run: {requests} requests in {elapsed:.1f} s, {result.reach_line()}")
