@@ -23,60 +23,19 @@ from typing import Any
 import requests
 from schemathesis.auths import AuthContext, set_on_case
 from schemathesis.checks import CheckContext, run_checks_for
-from schemathesis.core import NotSet
 from schemathesis.core.result import Ok
-from schemathesis.core.transforms import UNRESOLVABLE
 from schemathesis.engine._validate import validate_response
 from schemathesis.engine.recorder import ScenarioRecorder
 from schemathesis.generation.stateful.state_machine import StepOutput
-from schemathesis.specs.openapi import expressions
 from schemathesis.specs.openapi.stateful import collect_transitions
 
 from conformance.checks.exchange import UNRESOLVED, json_of, pointer_values
-from conformance.checks.promises import created_id_links
 from conformance.generation import contract_accepts, unique_body, wire_faithful
 from conformance.plan import REACH_PHASE
+from conformance.reach.links import carries_created, link_body, link_parameters, precedence
 from conformance.reach.order import ReachStep, reach_order
 from conformance.reach.requests import Request, example_request, with_link
 from gateway.contract import BodyKind, Contract
-
-
-def _value(extracted: Any) -> Any:
-    """An extracted link parameter, or None when the link could not evaluate it."""
-    if extracted is None or not isinstance(extracted.value, Ok):
-        return None
-    value = extracted.value.ok()
-    return None if value is UNRESOLVABLE else value
-
-
-def _link_body(link: Any, output: StepOutput) -> Any:
-    """The body a link builds from `output`, or None when it names none. An object is evaluated
-    member by member, and members whose expressions find nothing (an optional field the source
-    request did not send) are left out rather than sent as null."""
-    template = link.body
-    if isinstance(template, NotSet):
-        return None
-    if not isinstance(template, Mapping):
-        return _evaluate(template, output)
-    members = {name: _evaluate(member, output) for name, member in template.items()}
-    return {name: value for name, value in members.items() if value is not None}
-
-
-def _precedence(link: Any) -> tuple[bool, bool]:
-    """Links applied later win: body-replacing before merging, created ids last within each."""
-    return link.merge_body, _carries_created(link)
-
-
-def _carries_created(link: Any) -> bool:
-    return link.name in {created.name for created in created_id_links(link.source.definition.raw)}
-
-
-def _evaluate(template: Any, output: StepOutput) -> Any:
-    try:
-        value = expressions.evaluate(template, output, evaluate_nested=True)
-    except Exception:  # a pointer into nothing, a body that is not JSON: no value
-        return None
-    return None if value is UNRESOLVABLE else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +84,8 @@ class ReachWalk:
         deployment both name what to infer on)."""
         base = example_request(self.contract.document, self.operations[operation_id].definition.raw)
         applied = [
-            (link, self.outputs[source], _carries_created(link))
-            for link in sorted(self.incoming[operation_id], key=_precedence)
+            (link, self.outputs[source], carries_created(link))
+            for link in sorted(self.incoming[operation_id], key=precedence)
             if (source := link.source.definition.raw["operationId"]) in self.outputs
         ]
         if not applied:
@@ -148,12 +107,9 @@ class ReachWalk:
 
     @staticmethod
     def _with_link(request: Request, link: Any, output: StepOutput, merge: bool = False) -> Request:
-        transition = link.extract(output)
-        parameters = {
-            container: {name: value for name, p in values.items() if (value := _value(p)) is not None}
-            for container, values in transition.parameters.items()
-        }
-        return with_link(request, _link_body(link, output), merge or link.merge_body, parameters)
+        return with_link(
+            request, link_body(link, output), merge or link.merge_body, link_parameters(link, output)
+        )
 
     def _reach(self, step: ReachStep) -> None:
         reached = False
