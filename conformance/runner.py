@@ -89,7 +89,7 @@ def _execute(
     labels = {f"{op.method} {op.path_template}": op.operation_id for op in contract.operations.values()}
     collector = Collector(result, Masker(settings.credentials.secrets), labels)
     if REACH_PHASE in plan.phases:
-        collector.scenario(ReachWalk(schema, contract).run(), REACH_PHASE)
+        collector.scenario(ReachWalk(schema, contract, plan.operations.operation_ids).run(), REACH_PHASE)
     for event in from_schema(schema).execute():
         collector.feed(event)
         if on_event is not None:

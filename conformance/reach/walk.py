@@ -8,15 +8,15 @@ Generated requests rarely carry ids that exist, so without this many operations 
 2xx and their success answers are never checked. Each answer here goes through the same checks
 as any other (schemathesis's `validate_response` with this run's enabled checks, ours included),
 in one recorder whose case tree follows the links, so `created_id_accepted` and the curl chains
-of findings work as in the stateful phase. Only the planned operations are called (the schema is
-already restricted to them); a write is called only when the plan allows writes.
+of findings work as in the stateful phase. Only the planned operations are called (filtered here
+by operationId, whatever else the schema holds), so a write only when the plan allows writes.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,11 +53,16 @@ class Attempt:
 class ReachWalk:
     """One reach phase over a schema restricted to the planned operations."""
 
-    def __init__(self, schema: Any, contract: Contract) -> None:
+    def __init__(self, schema: Any, contract: Contract, planned: Collection[str]) -> None:
+        """`planned`: the operationIds the plan calls; no other operation is sent anything."""
         self.schema = schema
         self.contract = contract
         self.run_tag = f"r{secrets.token_hex(3)}"
-        operations = [result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)]
+        operations = [
+            op
+            for result in schema.get_all_operations()
+            if isinstance(result, Ok) and (op := result.ok()).definition.raw.get("operationId") in planned
+        ]
         self.operations = {op.definition.raw["operationId"]: op for op in operations}
         transitions = collect_transitions(operations).operations
         self.incoming = {

@@ -4,8 +4,16 @@ and links."""
 
 from __future__ import annotations
 
+import copy
+
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+
+from conformance.engine import config_dict
 from conformance.reach.order import Until, reach_order
 from conformance.reach.requests import JSON, Request, example_request, with_link
+from conformance.reach.walk import ReachWalk
+from conformance.settings import ConformanceSettings
 from gateway.contract import Contract
 
 CHAIN = (
@@ -52,3 +60,13 @@ def test_requests_start_from_the_examples_and_take_what_links_carry(contract: Co
     merged = with_link(Request(JSON, {"a": 1, "b": 2}), {"b": 3}, True, {"query": {"q": "x"}})
     assert merged == Request(JSON, {"a": 1, "b": 3}, {"query": {"q": "x"}})
     assert with_link(Request(JSON, {"a": 1}), {"b": 3}, False, {}).body == {"b": 3}
+
+
+def test_the_walk_holds_only_planned_operations(contract: Contract) -> None:
+    """Whatever the schema holds, the reach phase can only send to what the plan calls."""
+    settings = ConformanceSettings("http://127.0.0.1:1")
+    config = SchemathesisConfig.from_dict(config_dict(settings, contract))
+    schema = schemathesis.openapi.from_dict(copy.deepcopy(dict(contract.document)), config=config)
+    walk = ReachWalk(schema, contract, ("assays_v2_get", "assays_v2_get_by_id"))
+    assert set(walk.operations) == {"assays_v2_get", "assays_v2_get_by_id"}
+    assert [link.source.label for link in walk.incoming["assays_v2_get_by_id"]] == ["POST /v2/api/assays/get"]
