@@ -63,7 +63,13 @@ def _stale_case(contract: Contract, create: str) -> Case:
 READ = ("workspaces_list",)
 WRITES = ("--allow-writes", "--max-examples", "1")
 CONTRACT = default_contract()
-CREATES = sorted({op_id for op_id, op in CONTRACT.operations.items() if any(created_id_links(op.spec))})
+#: users_invite is left out: the only operations its id feeds (workspaces add_user/remove_user) also
+#: need a workspace id from another create, and created_id_accepted only blames a 404 when nothing
+#: else the request names could be what was not found.
+UNJUDGEABLE = {"users_invite"}
+CREATES = sorted(
+    {op_id for op_id, op in CONTRACT.operations.items() if any(created_id_links(op.spec))} - UNJUDGEABLE
+)
 #: Answers at the end of chains, each reached only with ids from earlier answers (undeploy answers
 #: `{}`: nothing there to break).
 DEEP = ("status_get_deployment", "pipelines_infer", "assays_v2_get_results", "assays_v2_get_next_run")
