@@ -9,6 +9,7 @@ One run, in the order the data flows:
     runner       reachability and login first (exit 2 otherwise), then the engine
     auth         Authorization per security scheme (static, KeycloakLogin, gateway key)
     engine       the schemathesis config and schema (auth, generation hooks, our checks)
+    reach/       our first phase: every operation once, in link order, ids from earlier answers
     generation   requests kept honest before they are sent
     checks/      our checks (`x-mlops-*` promises) and the catalogue of all checks
     collector    engine events -> de-duplicated findings with masked curl chains

@@ -42,7 +42,7 @@ class Collector:
 
     def feed(self, event: Any) -> None:
         if isinstance(event, events.ScenarioFinished):
-            self._scenario(event)
+            self.scenario(event.recorder, str(event.phase))
         elif isinstance(event, events.NonFatalError):
             self._error(
                 event.label if event.related_to_operation else None,
@@ -59,8 +59,8 @@ class Collector:
             self.result.successes = dict(self._successes)
             self.result.seconds = time.monotonic() - self._started
 
-    def _scenario(self, event: Any) -> None:
-        recorder = event.recorder
+    def scenario(self, recorder: Any, phase: str) -> None:
+        """One finished scenario: its requests, successes and failed checks."""
         for node in recorder.cases.values():
             interaction = recorder.interactions.get(node.value.id)
             if interaction is not None:
@@ -73,7 +73,7 @@ class Collector:
                 info = node.failure_info
                 if info is not None:
                     curl = _curl_chain(recorder, case_id, info)
-                    self._finding(info.failure.operation, node.name, info.failure, curl, str(event.phase))
+                    self._finding(info.failure.operation, node.name, info.failure, curl, phase)
 
     def _finding(self, label: str | None, check: str, failure: Any, curl: str, phase: str) -> None:
         operation = self.operation_id(label) or "(run)"

@@ -142,16 +142,21 @@ def unique_names(operation: Operation, case: Any, run_tag: str, counter: Iterato
     if not fields or not positive or not isinstance(case.body, dict):
         return case
     original = case.body
-    suffix = f"{run_tag}-{next(counter)}"
-    case.body = {
-        name: _with_suffix(value, suffix)
-        if name in fields and isinstance(value, str) and value and run_tag not in value
-        else value
-        for name, value in original.items()
-    }
+    case.body = unique_body(operation, original, run_tag, f"{run_tag}-{next(counter)}")
     if not contract_accepts(operation, case):
         case.body = original
     return case
+
+
+def unique_body(operation: Operation, body: dict[str, Any], run_tag: str, suffix: str) -> dict[str, Any]:
+    """`body` with its `x-mlops-unique` string fields given `suffix`, unless they carry `run_tag`."""
+    fields = operation.spec.get(UNIQUE_EXTENSION) or ()
+    return {
+        name: _with_suffix(value, suffix)
+        if name in fields and isinstance(value, str) and value and run_tag not in value
+        else value
+        for name, value in body.items()
+    }
 
 
 class RequestPreparer:

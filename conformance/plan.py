@@ -14,6 +14,9 @@ from conformance.settings import ConformanceSettings
 from gateway.contract import Contract, ContractError
 
 UNIT_PHASES = ("examples", "coverage", "fuzzing")
+#: Our own phase before schemathesis's: every operation called once with ids from earlier answers
+#: (`conformance.reach`).
+REACH_PHASE = "reach"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +29,7 @@ class RunPlan:
 
 def phases(settings: ConformanceSettings) -> tuple[str, ...]:
     """The test phases a run goes through, in order."""
-    return (*UNIT_PHASES, "stateful") if settings.limits.stateful else UNIT_PHASES
+    return (REACH_PHASE, *UNIT_PHASES, *(("stateful",) if settings.limits.stateful else ()))
 
 
 def enabled_checks(settings: ConformanceSettings) -> tuple[CheckInfo, ...]:

@@ -81,6 +81,18 @@ class RunResult:
         named = {*self.requests, *(e.operation for e in self.errors if e.operation)}
         return sorted(name for name in named if name.startswith(REPORT_PREFIX))
 
+    @property
+    def reach(self) -> tuple[int, int]:
+        """Operations whose success answer was checked (answered 2xx at least once, in any phase),
+        and all selected operations."""
+        selected = len(self.plan.selected)
+        return selected - len(self.never_succeeded()), selected
+
+    def reach_line(self) -> str:
+        """`reach 59/59 (100%)`: how much of the selection had its success answers checked."""
+        reached, selected = self.reach
+        return f"reach {reached}/{selected} ({100 * reached // max(selected, 1)}%)"
+
     def findings_for(self, operation_id: str) -> list[Finding]:
         return [f for f in self.findings if f.operation == operation_id]
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from conformance.auth import Bearers, open_bearers
 from conformance.errors import UsageProblem
 from conformance.masking import Masker
-from conformance.plan import RunPlan, load_contract, plan_run, security_schemes
+from conformance.plan import REACH_PHASE, RunPlan, load_contract, plan_run, security_schemes
 from conformance.results import RunResult
 from conformance.settings import ConformanceSettings
 from gateway.contract import Contract
@@ -82,11 +82,14 @@ def _execute(
 
     from conformance.collector import Collector
     from conformance.engine import build_schema
+    from conformance.reach.walk import ReachWalk
 
     schema = build_schema(settings, contract, plan.operations, bearers)
     result = RunResult(plan.operations, plan.phases, plan.checks, seed=schema.config.seed)
     labels = {f"{op.method} {op.path_template}": op.operation_id for op in contract.operations.values()}
     collector = Collector(result, Masker(settings.credentials.secrets), labels)
+    if REACH_PHASE in plan.phases:
+        collector.scenario(ReachWalk(schema, contract, plan.operations.operation_ids).run(), REACH_PHASE)
     schemas = [schema]
     if plan.graphql is not None:
         from conformance.graphql.schema import build_graphql_schema

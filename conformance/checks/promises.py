@@ -6,8 +6,9 @@
 - `x-mlops-reflected-by` (on a set_active operation): the read that must show the new state.
   `items` points at the candidate objects of the read's answer (`''`: the answer itself), `match`
   at the id inside each, `field` at the state, which must equal `expected`.
-- `x-mlops-uses-created-id: true` (on a link): the link feeds an id its source just created to
-  its target, which must accept it.
+- created ids, derived rather than declared: every success link of a writing operation
+  (`x-mlops-writes`) that carries something from its answer (`$response.body...`) feeds what it
+  just created to the link's target, which must accept it.
 
 Values that are runtime expressions (`$request.body#/id`, `$response.body#/assay_id`,
 `{$request.body#/a}-{$response.body#/b}`) are evaluated by `conformance.checks.exchange`; a list
@@ -22,7 +23,8 @@ from typing import Any
 
 LISTED_BY = "x-mlops-listed-by"
 REFLECTED_BY = "x-mlops-reflected-by"
-USES_CREATED_ID = "x-mlops-uses-created-id"
+WRITES = "x-mlops-writes"
+ANSWER = "$response.body"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +48,13 @@ class ReflectedBy:
 
 @dataclass(frozen=True, slots=True)
 class CreatedIdLink:
+    """A link from a create: the body (members or whole) and parameters (`path.x`, `query.x` or
+    a bare name) it builds from the create's exchange."""
+
     name: str
     operation_id: str
     request_body: Any
+    parameters: Mapping[str, Any]
 
 
 def listed_by(operation: Mapping[str, Any]) -> ListedBy | None:
@@ -79,14 +85,29 @@ def reflected_by(operation: Mapping[str, Any]) -> ReflectedBy | None:
     )
 
 
+def _reads_answer(template: Any) -> bool:
+    if isinstance(template, str):
+        return ANSWER in template
+    if isinstance(template, Mapping):
+        return any(_reads_answer(value) for value in template.values())
+    if isinstance(template, list):
+        return any(_reads_answer(value) for value in template)
+    return False
+
+
 def created_id_links(operation: Mapping[str, Any]) -> Iterator[CreatedIdLink]:
-    """The operation's success links marked `x-mlops-uses-created-id`."""
+    """The success links of a writing operation that carry something from its answer."""
+    if operation.get(WRITES) is not True:
+        return
     for status, response in (operation.get("responses") or {}).items():
         if not str(status).startswith("2") or not isinstance(response, Mapping):
             continue
         for name, link in (response.get("links") or {}).items():
-            if isinstance(link, Mapping) and link.get(USES_CREATED_ID) is True:
-                yield CreatedIdLink(name, link["operationId"], link.get("requestBody", {}))
+            if not isinstance(link, Mapping):
+                continue
+            body, parameters = link.get("requestBody"), link.get("parameters") or {}
+            if _reads_answer(body) or _reads_answer(parameters):
+                yield CreatedIdLink(name, link["operationId"], body, parameters)
 
 
 def promise_problems(document: Mapping[str, Any]) -> list[str]:

@@ -21,6 +21,7 @@ def render_markdown(result: RunResult, settings: ConformanceSettings, exit_statu
         f"- result: **{verdict}**, {len(result.errors)} error(s), exit status {exit_code}",
         f"- phases: {', '.join(result.phases)}; seed `{result.seed}`",
         f"- {sum(result.requests.values())} requests in {result.seconds:.1f} s",
+        f"- {result.reach_line()}: operations whose success answer was checked / selected",
         "",
         "| operation | requests | 2xx | result | failed checks |",
         "|---|---:|---:|---|---|",

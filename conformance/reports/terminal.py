@@ -49,7 +49,7 @@ def render_summary(result: RunResult, settings: ConformanceSettings, exit_status
     lines = [
         f"mlops-gateway conformance: {settings.base_url}",
         f"  phases {', '.join(result.phases)}; seed {result.seed}; "
-        f"{sum(result.requests.values())} requests in {result.seconds:.1f} s",
+        f"{sum(result.requests.values())} requests in {result.seconds:.1f} s; {result.reach_line()}",
         "",
     ]
     for op in result.plan.selected:

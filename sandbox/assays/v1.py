@@ -416,8 +416,8 @@ async def assays_get_baseline(request: web.Request) -> web.StreamResponse:
     model, limit = data.get("model_name"), data.get("limit")
     if model is not None:
         records = [r for r in records if r.model == model]
-    if limit is not None:
-        records = records[:limit]
+    if limit is not None:  # an integer in JSON Schema's sense: 1e9 and 1000000000.0 count
+        records = records[: int(limit)]
     return json_response([to_baseline_row(r) for r in records])
 
 

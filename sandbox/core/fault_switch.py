@@ -36,6 +36,7 @@ class Fault(StrEnum):
     STALE_IDS = "stale_ids"
     SET_ACTIVE_IGNORED = "set_active_ignored"
     GRAPHQL_WRONG_TYPE = "graphql_wrong_type"
+    SET_ACTIVE_BARE_ACK = "set_active_bare_ack"
 
 
 #: What each fault does, as the README and `GET /_sandbox/fault` describe it.
@@ -58,10 +59,13 @@ DESCRIPTIONS: dict[Fault, str] = {
     "(workspaces_create/workspaces_list, assays_create/assays_list, models upload/models_list)",
     Fault.MALFORMED_JSON: "success bodies are cut in half (still application/json), so they do not parse",
     Fault.SLOW_RESPONSE: "success answers are held back for the fault's delay (default 5 s)",
-    Fault.STALE_IDS: "create operations answer an id that does not exist, so later calls with it get 404",
+    Fault.STALE_IDS: "create operations answer ids that do not exist where their links read them "
+    "(any writing operation; the places are read from the spec's links), so later calls with them get 404",
     Fault.SET_ACTIVE_IGNORED: "assays_set_active / assays_v2_set_active answer success but change nothing",
     Fault.GRAPHQL_WRONG_TYPE: "the first value of a GraphQL answer's data whose SDL type fixes its JSON type "
     "(Int, String, Boolean, an enum; not custom scalars) gets another JSON type, as wrong_type does",
+    Fault.SET_ACTIVE_BARE_ACK: "assays_set_active / assays_v2_set_active make the change but acknowledge "
+    "it with {} instead of their documented body",
 }
 
 DEFAULT_DELAY = 5.0

@@ -25,11 +25,13 @@ from sandbox.core.context import OPERATION, body
 from sandbox.core.fault_switch import Fault, FaultSwitch
 from sandbox.core.responses import error_response, json_response
 from sandbox.faults.bodies import BodyFaults, JsonPath
+from sandbox.faults.created_ids import answer_paths, with_stale_ids
 from sandbox.faults.graphql_data import broken_data
 
 FAULT_HEADER = "X-Sandbox-Fault"
+#: The spec's mark of an operation that creates or changes something (stale_ids acts on those).
+WRITES = "x-mlops-writes"
 UNDOCUMENTED_STATUSES = (418, 299)
-STALE_OFFSET = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +52,6 @@ LISTINGS = (
     Listing("models_upload", _MODEL_ID, "models_list", ("models",)),
     Listing("models_upload_stream", _MODEL_ID, "models_list", ("models",)),
 )
-#: Where a create operation's answer names the new item, for stale_ids.
-CREATED_IDS: dict[str, JsonPath] = {
-    **{listing.create: listing.id_at for listing in LISTINGS},
-    "pipelines_create": ("pipeline_pk_id",),
-}
 #: What a set_active operation answers, from its request body, when set_active_ignored skips it.
 SET_ACTIVE_ANSWERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "assays_set_active": lambda request: {"id": request["id"], "active": request["active"]},
@@ -66,10 +63,6 @@ def _get(document: Any, path: JsonPath) -> Any:
     for part in path:
         document = document[part]
     return document
-
-
-def _stale(value: Any) -> Any:
-    return value + STALE_OFFSET if isinstance(value, int) else f"{value}-stale"
 
 
 def marked(response: web.Response, fault: Fault, pointer: str | None = None) -> web.Response:
@@ -98,6 +91,7 @@ class _Rewriter:
             Fault.MALFORMED_JSON: self._malformed_json,
             Fault.CREATED_MISSING_FROM_LIST: self._hide_created,
             Fault.STALE_IDS: self._stale_id,
+            Fault.SET_ACTIVE_BARE_ACK: self._bare_ack,
             **{fault: self._broken_body for fault in BodyFaults.BODY_FAULTS},
         }
 
@@ -135,13 +129,16 @@ class _Rewriter:
         return marked(json_response(broken.document, response.status), fault, broken.pointer)
 
     def _stale_id(self, operation: Operation, response: web.Response) -> web.Response:
-        path = CREATED_IDS.get(operation.operation_id)
-        if path is None:
+        paths = answer_paths(operation.spec) if operation.spec.get(WRITES) is True else ()
+        if not paths:
             return response
-        document = orjson.loads(_body(response))
-        parent = _get(document, path[:-1])
-        parent[path[-1]] = _stale(parent[path[-1]])
+        document = with_stale_ids(orjson.loads(_body(response)), paths)
         return marked(json_response(document, response.status), Fault.STALE_IDS)
+
+    def _bare_ack(self, operation: Operation, response: web.Response) -> web.Response:
+        if operation.operation_id not in SET_ACTIVE_ANSWERS:
+            return response
+        return marked(json_response({}, response.status), Fault.SET_ACTIVE_BARE_ACK)
 
     def _hide_created(self, operation: Operation, response: web.Response) -> web.Response:
         operation_id, hidden = operation.operation_id, self.faults.hidden

@@ -136,7 +136,7 @@ async def test_dry_run_calls_nothing(
         and "[writes]" in out
     )
     assert "created_appears_in_list" in out and "created_id_accepted" in out
-    assert "phases: examples, coverage, fuzzing, stateful" in out
+    assert "phases: reach, examples, coverage, fuzzing, stateful" in out
     assert "graphql: 50 Query, 66 Mutation root fields via graphql (POST /v1/graphql)" in out
 
 

@@ -57,8 +57,17 @@ def test_terminal_summary_groups_by_operation_and_check() -> None:
     assert f"== workspaces_list\n  {heading}" in text
     assert "reproduce:\n       curl -X POST" in text
     assert "never answered 2xx, so their success answers went unchecked: models_get" in text
+    assert "; reach 1/2 (50%)" in text.splitlines()[1]
     assert "writes upstream (x-mlops-writes); needs --allow-writes: workspaces_create" in text
     assert text.endswith("(exit 1)")
+
+
+def test_reach_counts_operations_with_a_checked_success_answer() -> None:
+    assert result().reach == (1, 2)
+    assert result(successes={"workspaces_list": 1, "models_get": 2}).reach_line() == "reach 2/2 (100%)"
+    assert "- reach 1/2 (50%): operations whose success answer was checked / selected" in render_markdown(
+        result(), SETTINGS
+    )
 
 
 def test_junit_has_a_case_per_operation() -> None:

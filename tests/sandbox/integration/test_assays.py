@@ -540,3 +540,10 @@ async def test_same_seed_same_answers(
     other = await _assay_answers(tmp_path / "c", contract, http, seed=8)
     assert first == again
     assert first[0][0]["id"] != other[0][0]["id"] and first[3] != other[3]
+
+
+async def test_get_baseline_takes_an_integer_valued_float_limit(api: SpecClient) -> None:
+    """JSON Schema's integer includes 2.0 (the gateway's conformance run sent 1000000000.0)."""
+    workspace_id, _ = await housepricedrift(api)
+    body = {"workspace_id": workspace_id, "pipeline_name": "housepricepipe"}
+    assert len(await ok(api, "/v1/api/assays/get_baseline", {**body, "limit": 2.0})) == 2

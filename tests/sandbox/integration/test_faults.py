@@ -21,6 +21,7 @@ from sandbox.__main__ import parse_args, settings_from
 from sandbox.core.fault_switch import DESCRIPTIONS, Fault
 from sandbox.core.seed import HOUSEPRICE_MODEL, HOUSEPRICE_PIPELINE, HOUSEPRICE_WORKSPACE
 from sandbox.faults.bodies import BodyFaults
+from sandbox.faults.created_ids import stale
 from sandbox.faults.middleware import FAULT_HEADER
 from tests.support.sandbox import password_token, sandbox_settings
 from tests.support.tutorial import ASSAY
@@ -309,6 +310,40 @@ async def test_stale_ids(sandbox: SandboxServer, call: Caller) -> None:
     stale = created.json()["workspace_id"]
     answer = await call.post("workspaces_list_users", {"workspace_id": stale})
     assert answer.status == 404 and call.conforms(answer)
+
+
+async def test_stale_ids_keep_their_kind(sandbox: SandboxServer, call: Caller) -> None:
+    """A uuid answer (v2 schedule's bare id) becomes another uuid, so only a later call can tell."""
+    v2 = (await call.post("assays_v2_get", {"active": "All"})).json()[0]
+    sandbox.faults.set(Fault.STALE_IDS, ["assays_v2_get"])
+    assert (await call.post("assays_v2_get", {"active": "All"})).json()[0]["id"] == v2["id"], (
+        "reads are left alone"
+    )
+    stale_id = stale(v2["id"])
+    assert stale_id != v2["id"] and len(stale_id) == len(v2["id"])
+    assert stale(41) == 1_000_041 and stale("name") == "name-stale"
+    answer = await call.post("assays_v2_get_by_id", {"id": stale_id})
+    assert answer.status == 404 and call.conforms(answer)
+
+
+@pytest.mark.parametrize("version", ["v1", "v2"])
+async def test_set_active_bare_ack(sandbox: SandboxServer, call: Caller, version: str) -> None:
+    """The change is made, but the acknowledgement is `{}` rather than the documented body."""
+    assay_id, pipeline_id = await create_assay(call)
+    sandbox.faults.set(Fault.SET_ACTIVE_BARE_ACK)
+    if version == "v1":
+        answer = await call.post("assays_set_active", {"id": assay_id, "active": False})
+        listed = (await call.post("assays_list", {"pipeline_id": pipeline_id})).json()
+        assert next(a for a in listed if a["id"] == assay_id)["active"] is False
+    else:
+        assay = (await call.post("assays_v2_get", {"active": "All"})).json()[0]
+        answer = await call.post(
+            "assays_v2_set_active", {"assay_id": assay["id"], "active": not assay["active"]}
+        )
+        again = await call.post("assays_v2_get_by_id", {"id": assay["id"]})
+        assert again.json()["active"] is not assay["active"]
+    assert answer.status == 200 and answer.json() == {}
+    assert call.violations(answer) != []
 
 
 @pytest.mark.parametrize("version", ["v1", "v2"])
