@@ -13,6 +13,7 @@ from conformance.engine import config_dict
 from conformance.reach.order import Until, reach_order
 from conformance.reach.requests import JSON, Request, example_request, with_link
 from conformance.reach.walk import ReachWalk
+from conformance.selection import OperationPlan
 from conformance.settings import ConformanceSettings
 from gateway.contract import Contract
 
@@ -65,7 +66,7 @@ def test_requests_start_from_the_examples_and_take_what_links_carry(contract: Co
 def test_the_walk_holds_only_planned_operations(contract: Contract) -> None:
     """Whatever the schema holds, the reach phase can only send to what the plan calls."""
     settings = ConformanceSettings("http://127.0.0.1:1")
-    config = SchemathesisConfig.from_dict(config_dict(settings, contract))
+    config = SchemathesisConfig.from_dict(config_dict(settings, contract, OperationPlan((), ())))
     schema = schemathesis.openapi.from_dict(copy.deepcopy(dict(contract.document)), config=config)
     walk = ReachWalk(schema, contract, ("assays_v2_get", "assays_v2_get_by_id"))
     assert set(walk.operations) == {"assays_v2_get", "assays_v2_get_by_id"}
