@@ -119,7 +119,7 @@ CASES = (
         Fault.GRAPHQL_WRONG_TYPE,
         ("graphql",),
         "graphql_data_conformance",
-        "graphql Query.workspace_aggregate",
+        ("graphql Query.workspace_aggregate",),
         broken=("graphql",),
     ),
 )
