@@ -43,6 +43,16 @@ def _semantic_400_operations(contract: Contract) -> list[dict[str, Any]]:
     ]
 
 
+def with_run_limits(config: dict[str, Any], settings: ConformanceSettings) -> dict[str, Any]:
+    """`config` with what every schemathesis run of ours shares: the seed and the rate limit, when given."""
+    limits = settings.limits
+    if limits.seed is not None:
+        config["seed"] = limits.seed
+    if limits.rate_limit:
+        config["rate-limit"] = limits.rate_limit
+    return config
+
+
 def config_dict(settings: ConformanceSettings, contract: Contract, plan: OperationPlan) -> dict[str, Any]:
     """The run's schemathesis configuration, in `schemathesis.toml` shape; the operations outside
     `plan` turned off (`conformance.safety`)."""
@@ -72,11 +82,7 @@ def config_dict(settings: ConformanceSettings, contract: Contract, plan: Operati
         "cache": {"enabled": False},
         "operations": [*_semantic_400_operations(contract), *deselected(plan)],
     }
-    if limits.seed is not None:
-        config["seed"] = limits.seed
-    if limits.rate_limit:
-        config["rate-limit"] = limits.rate_limit
-    return config
+    return with_run_limits(config, settings)
 
 
 def build_schema(

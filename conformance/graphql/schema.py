@@ -23,6 +23,7 @@ from schemathesis.specs.graphql.validation import parse_payload
 
 from conformance.auth import Bearers, install_auth
 from conformance.checks.registration import register
+from conformance.engine import with_run_limits
 from conformance.graphql.plan import GraphQLPlan
 from conformance.graphql.scalars import register_scalars
 from conformance.settings import ConformanceSettings
@@ -91,11 +92,7 @@ def config_dict(settings: ConformanceSettings, plan: GraphQLPlan) -> dict[str, A
         },
         "cache": {"enabled": False},
     }
-    if limits.seed is not None:
-        config["seed"] = limits.seed
-    if limits.rate_limit:
-        config["rate-limit"] = limits.rate_limit
-    return config
+    return with_run_limits(config, settings)
 
 
 def build_graphql_schema(
