@@ -139,7 +139,10 @@ class TokenEndpoint:
 
     async def exchange(self, form: dict[str, str]) -> Granted:
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                cookie_jar=aiohttp.DummyCookieJar(),  # each exchange stands alone: no login session kept
+            )
         headers = {"Accept": "application/json"}
         if self.grant.client_secret is not None:
             basic = f"{self.grant.client_id}:{self.grant.client_secret}".encode()

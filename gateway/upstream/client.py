@@ -89,6 +89,9 @@ class UpstreamClient:
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeouts.connect, sock_read=timeouts.read),
             auto_decompress=False,
             skip_auto_headers=("Accept-Encoding", "User-Agent", "Content-Type"),
+            # one session carries every team's calls: a cookie the upstream sets for one client must
+            # never ride along on another's (the client gets its Set-Cookie; the session keeps none)
+            cookie_jar=aiohttp.DummyCookieJar(),
         )
 
     async def close(self) -> None:

@@ -28,6 +28,7 @@ class RecordingUpstream:
     reply_body: bytes = b'{"workspaces": []}'
     reply_status: int = 200
     reply_delay: float = 0.0  # seconds to hold each answer back
+    reply_headers: tuple[tuple[str, str], ...] = ()  # sent with each answer, after Content-Length
     seen: list[RawRequest] = field(default_factory=list)
     _server: asyncio.Server | None = None
 
@@ -56,9 +57,10 @@ class RecordingUpstream:
                 self.seen.append(request)
                 if self.reply_delay:
                     await asyncio.sleep(self.reply_delay)
+                extra = "".join(f"{name}: {value}\r\n" for name, value in self.reply_headers)
                 head = (
                     f"HTTP/1.1 {self.reply_status} OK\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(self.reply_body)}\r\n\r\n"
+                    f"Content-Length: {len(self.reply_body)}\r\n{extra}\r\n"
                 )
                 writer.write(head.encode() + self.reply_body)
                 await writer.drain()

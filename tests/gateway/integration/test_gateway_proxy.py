@@ -27,6 +27,7 @@ from tests.support.gateway import (
     post_json,
     running_gateway,
 )
+from tests.support.raw_http import RecordingUpstream
 
 PROBLEM = "application/problem+json"
 WORKSPACES = {
@@ -101,6 +102,22 @@ async def test_valid_request_is_forwarded_with_clean_headers(gateway, canned, se
     for hop in ("X-Hop", "Keep-Alive"):
         assert hop not in seen.headers
     assert TEAM_KEY not in str(seen.headers)
+
+
+async def test_cookies_an_upstream_sets_for_one_client_are_never_sent_for_another(session) -> None:
+    """One pooled session serves every team: it must not keep the upstream's cookies."""
+    upstream = await RecordingUpstream(reply_headers=(("Set-Cookie", "sid=alpha-only; Path=/"),)).start()
+    try:
+        # by name: aiohttp's default cookie jar would keep cookies from a host name, not from an IP
+        by_name = upstream.url.replace("127.0.0.1", "localhost")
+        async with running_gateway(gateway_config(by_name)) as gw:
+            for key in (TEAM_KEY, OTHER_TEAM_KEY):
+                headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+                async with session.post(gw.url + "/v1/api/workspaces/list", data=b"{}", headers=headers) as r:
+                    assert r.status == 200 and r.headers["Set-Cookie"] == "sid=alpha-only; Path=/"
+    finally:
+        await upstream.close()
+    assert [seen.header("Cookie") for seen in upstream.seen] == [None, None]
 
 
 async def test_openlayer_operation_goes_to_its_upstream_with_its_credentials(
