@@ -15,21 +15,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from pathlib import Path
 
 import aiohttp
 
 from benchmarks.payloads import CASES
-from benchmarks.processes import BENCH_KEY, gateway, nginx_upstream
+from benchmarks.processes import BENCH_KEY, gateway, nginx_upstream, status_kib
 from benchmarks.proxy_throughput import VALIDATION_REPORT
-
-
-def rss_kib(pid: int) -> int:
-    """Resident set size of `pid` (Linux /proc), in KiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
 
 
 def _mix() -> list[tuple[str, bytes, str]]:
@@ -79,11 +70,11 @@ def main() -> None:
         os.sched_setaffinity(0, {1})  # the client's core; the gateway has core 0
     bodies = {path: make() for path, _, make in CASES.values()}
     with nginx_upstream(bodies) as upstream, gateway(upstream, VALIDATION_REPORT) as (url, pid):
-        start = rss_kib(pid)
+        start = status_kib(pid, "VmRSS")
         warm_sent = send(url, args.warm, args.connections)
-        warm = rss_kib(pid)
+        warm = status_kib(pid, "VmRSS")
         rest_sent = send(url, args.requests - args.warm, args.connections)
-        end = rss_kib(pid)
+        end = status_kib(pid, "VmRSS")
     total = warm_sent + rest_sent
     print(f"{'requests':>9} {'rss KiB':>9}")
     print(f"{0:9d} {start:9d}")

@@ -19,6 +19,7 @@ from gateway.demo import OPENLAYER_PATHS
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_KEY = "benchmark-team-key-0123456789"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -122,7 +123,12 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+def status_kib(pid: int, field: str) -> int:
+    """A memory figure of `pid` from /proc/<pid>/status (`VmRSS`, `VmHWM`), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
 
 
 @contextmanager

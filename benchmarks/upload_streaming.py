@@ -20,7 +20,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp.payload import AsyncIterablePayload
 
-from benchmarks.processes import BENCH_KEY, canned_upstream, gateway
+from benchmarks.processes import BENCH_KEY, canned_upstream, gateway, status_kib
 
 CHUNK = bytes(range(256)) * 4096  # 1 MiB
 QUERY = "?name=bench-model&filename=model.onnx&workspace_id=1&visibility=private"
@@ -68,23 +68,16 @@ def _reset_peak(pid: int) -> None:
     Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
-def _status_kib(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise KeyError(field)
-
-
 async def _measure(
     kind: str, mib: int, upstream: str, gateway_url: str, pid: int
 ) -> tuple[float, float, float]:
     await _upload(upstream, kind, min(mib, 8))  # warm-up both paths
     await _upload(gateway_url, kind, min(mib, 8))
     direct = await _upload(upstream, kind, mib)
-    before = _status_kib(pid, "VmRSS")
+    before = status_kib(pid, "VmRSS")
     _reset_peak(pid)
     through = await _upload(gateway_url, kind, mib)
-    growth_mib = max(0, _status_kib(pid, "VmHWM") - before) / 1024
+    growth_mib = max(0, status_kib(pid, "VmHWM") - before) / 1024
     return mib / direct, mib / through, growth_mib
 
 
