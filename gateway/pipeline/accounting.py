@@ -54,6 +54,8 @@ class Accounting:
         self._response_bytes = Children(metrics.response_bytes)
         self._violations = Children(metrics.violations)
         self._unvalidated = Children(metrics.unvalidated)
+        self._graphql_fields = Children(metrics.graphql_fields)
+        self._upstream_errors = Children(metrics.upstream_errors)
 
     def record_violations(self, exchange: Exchange, direction: str, violations: Sequence[Violation]) -> None:
         operation, request_id = exchange.operation, exchange.request_id
@@ -76,17 +78,18 @@ class Accounting:
         """Count each root field of a valid GraphQL request once (schema names, never client text)."""
         labels = (exchange.operation, exchange.team, exchange.upstream, query.operation_type)
         for name in query.root_fields:
-            self.metrics.graphql_fields.labels(*labels, name).inc()
+            self._graphql_fields(*labels, name).inc()
 
     def unvalidated(self, exchange: Exchange, reason: str) -> None:
-        """A response passed through unchecked (`too_large`, `not_json`, `policy_off`)."""
+        """A response passed through unchecked (`too_large`, `not_json`, `policy_off`, `unlisted`,
+        `sampled_out`)."""
         self._unvalidated(exchange.operation, reason).inc()
 
     def upstream_answered(self, exchange: Exchange, seconds: float) -> None:
         self._upstream_duration(exchange.operation, exchange.upstream).observe(seconds)
 
     def upstream_failed(self, exchange: Exchange, kind: str) -> None:
-        self.metrics.upstream_errors.labels(exchange.upstream, kind).inc()
+        self._upstream_errors(exchange.upstream, kind).inc()
 
     def finish(self, request: web.Request, exchange: Exchange, elapsed: float) -> None:
         method = method_label(request.method)
