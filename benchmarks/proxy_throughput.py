@@ -1,7 +1,8 @@
 """Throughput, latency and CPU cost of the gateway, side by side with a bare aiohttp proxy, in one run.
 
     python -m benchmarks.proxy_throughput [--duration 5] [--rounds 3] [--loops uvloop,asyncio]
-                                          [--sizes small,medium,large] [--workers 1,2]
+                                          [--sizes small,medium,large] [--processes 3]
+                                          [--workers 1,2]
 
 An nginx upstream answers fixed bodies (its own cost is negligible next to any Python proxy's) and
 the same load generator (wrk, one thread, on the other core) measures, for a small (~600 B),
@@ -17,7 +18,9 @@ and prints requests/s, p50 and p99 latency, the proxy's CPU microseconds per req
 utime + stime from /proc, over the requests wrk counted), and the ratios to the bare proxy on the
 same loop. Each proxy runs alone on one core. The targets are measured in interleaved rounds and
 each figure is the median round, so load that comes and goes on a shared machine hits all of them
-alike; the ratios are the point.
+alike; the ratios are the point. One process of the same code runs up to ~10% faster or slower
+than another (measured: four processes of one proxy in one run spanned 0.89-1.07 of the bare
+proxy), so `--processes 3` starts three of each proxy and takes the median over all their rounds.
 
 With --workers 1,2 it also runs the full gateway with that many worker processes (not pinned: they
 need the cores) on the small response and prints requests per CPU-second of the whole process tree,
@@ -127,14 +130,19 @@ def _median(values: list[Measurement]) -> Measurement:
 
 
 @contextmanager
-def _proxies(upstream: str, loops: list[str]) -> Iterator[dict[tuple[str, str], tuple[str, int]]]:
-    """Every proxy on every loop, each pinned to core 0: (loop, proxy) -> (URL, pid)."""
+def _proxies(
+    upstream: str, loops: list[str], processes: int
+) -> Iterator[dict[tuple[str, str, int], tuple[str, int]]]:
+    """`processes` of every proxy on every loop, each pinned to core 0: (loop, proxy, n) -> (URL, pid)."""
     with ExitStack() as stack:
         started = {}
-        for loop in loops:
-            started[(loop, "bare")] = stack.enter_context(bare_proxy(upstream, event_loop=loop))
-            for name, validation in GATEWAYS.items():
-                started[(loop, name)] = stack.enter_context(gateway(upstream, validation, event_loop=loop))
+        for n in range(processes):
+            for loop in loops:
+                started[(loop, "bare", n)] = stack.enter_context(bare_proxy(upstream, event_loop=loop))
+                for name, validation in GATEWAYS.items():
+                    started[(loop, name, n)] = stack.enter_context(
+                        gateway(upstream, validation, event_loop=loop)
+                    )
         yield started
 
 
@@ -153,8 +161,8 @@ def _row(m: Measurement) -> str:
 def throughput(args: argparse.Namespace) -> None:
     sizes, loops = args.sizes.split(","), args.loops.split(",")
     rounds: dict[tuple[str, str, str], list[Measurement]] = {}
-    with nginx_upstream(_bodies()) as upstream, _proxies(upstream, loops) as proxies:
-        targets: dict[tuple[str, str], tuple[str, int | None]] = {("-", "upstream"): (upstream, None)}
+    with nginx_upstream(_bodies()) as upstream, _proxies(upstream, loops, args.processes) as proxies:
+        targets: dict[tuple[str, str, int], tuple[str, int | None]] = {("-", "upstream", 0): (upstream, None)}
         targets.update(proxies)
         for size in sizes:
             path, body, make = CASES[size]
@@ -162,13 +170,14 @@ def throughput(args: argparse.Namespace) -> None:
                 check_answer(base + path, body, make())
                 run_wrk(base + path, body, 1.0, args.connections)  # warm-up
             for _ in range(args.rounds):
-                for (loop, name), (base, pid) in targets.items():
+                for (loop, name, _n), (base, pid) in targets.items():
                     measured = measure(base + path, body, args.duration, args.connections, pid)
                     rounds.setdefault((size, loop, name), []).append(measured)
     results = {key: _median(values) for key, values in rounds.items()}
     print(
-        f"wrk -t1 -c{args.connections} -d{args.duration:g}s x {args.rounds} interleaved rounds (median "
-        "shown); each proxy alone on core 0, nginx upstream and wrk on core 1"
+        f"wrk -t1 -c{args.connections} -d{args.duration:g}s x {args.rounds} interleaved rounds x "
+        f"{args.processes} process(es) per proxy (median shown); each proxy alone on core 0, nginx "
+        "upstream and wrk on core 1"
     )
     header = f"{'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'cpu us/req':>10}"
     print(f"{'size':8} {'loop':8} {'target':9} {header}")
@@ -221,6 +230,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="small,medium,large")
     parser.add_argument("--loops", default=",".join(LOOPS), help="event loops of the proxies")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is shown")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="processes started per proxy, all measured (one process's speed varies by ~10%%)",
+    )
     parser.add_argument("--workers", default="", help="worker counts to compare, e.g. 1,2 (default: none)")
     args = parser.parse_args()
     throughput(args)
