@@ -176,11 +176,12 @@ def gateway(
 
 @contextmanager
 def bare_proxy(
-    upstream_url: str, core: int | None = 0, *, event_loop: str = "asyncio"
+    upstream_url: str, core: int | None = 0, *, event_loop: str = "asyncio", module: str = "bare_proxy"
 ) -> Iterator[tuple[str, int]]:
-    """The bare aiohttp reference proxy (benchmarks.bare_proxy) in front of `upstream_url`."""
+    """The bare aiohttp reference proxy (benchmarks.bare_proxy), or another of its command line
+    (`module="floor_proxy"`), in front of `upstream_url`."""
     port = free_port()
-    command = [sys.executable, "-m", "benchmarks.bare_proxy", "--port", str(port), "--upstream", upstream_url]
+    command = [sys.executable, "-m", f"benchmarks.{module}", "--port", str(port), "--upstream", upstream_url]
     command += ["--loop", event_loop]
     with process(command, port, core) as proc:
         yield f"http://127.0.0.1:{port}", proc.pid

@@ -9,6 +9,9 @@ the same load generator (wrk, one thread, on the other core) measures, for a sma
 medium (~8 KB) and large (~1 MB) response, on each event loop:
   upstream  the upstream directly,
   bare      a bare aiohttp proxy (benchmarks.bare_proxy: read, forward, relay; the reference),
+  floor     the bare proxy plus only the work a validating gateway cannot skip (benchmarks.floor_proxy:
+            key, match, header hygiene, both directions validated, one counter, one histogram, one
+            access line): what the gateway's own pipeline costs is the distance from floor to full,
   off       the gateway with validation off,
   full      the gateway checking both directions, both enforced,
   report    the gateway checking both directions, responses in report mode (the default: large
@@ -60,7 +63,8 @@ GATEWAYS: dict[str, Mapping[str, object]] = {
     "report": VALIDATION_REPORT,
     "sampled": VALIDATION_SAMPLED,
 }
-PROXIES = ("bare", *GATEWAYS)
+REFERENCES = ("bare", "floor")
+PROXIES = (*REFERENCES, *GATEWAYS)
 LOOPS = ("uvloop", "asyncio")
 
 
@@ -138,7 +142,10 @@ def _proxies(
         started = {}
         for n in range(processes):
             for loop in loops:
-                started[(loop, "bare", n)] = stack.enter_context(bare_proxy(upstream, event_loop=loop))
+                for name in REFERENCES:
+                    started[(loop, name, n)] = stack.enter_context(
+                        bare_proxy(upstream, event_loop=loop, module=f"{name}_proxy")
+                    )
                 for name, validation in GATEWAYS.items():
                     started[(loop, name, n)] = stack.enter_context(
                         gateway(upstream, validation, event_loop=loop)
@@ -188,15 +195,16 @@ def throughput(args: argparse.Namespace) -> None:
                 print(f"{size:8} {loop:8} {name:9} {_row(results[(size, loop, name)])}")
     print()
     print("ratios to the bare aiohttp proxy on the same loop (req/s; cpu and p50: gateway over bare)")
-    columns = ("off", "full", "report", "sampled", "cpu full", "p50 report")
+    columns = (*PROXIES[1:], "cpu floor", "cpu full", "p50 report")
     print(f"{'size':8} {'loop':8} " + " ".join(f"{c:>10}" for c in columns))
     for size in sizes:
         for loop in loops:
-            bare, *gateways = (results[(size, loop, name)] for name in PROXIES)
-            ratios = [g.requests_per_second / bare.requests_per_second for g in gateways]
-            full, report = gateways[1], gateways[2]
-            ratios.append((full.cpu_us_per_request or 0.0) / (bare.cpu_us_per_request or 1.0))
-            ratios.append(report.p50_ms / bare.p50_ms)
+            of = {name: results[(size, loop, name)] for name in PROXIES}
+            bare = of["bare"]
+            ratios = [of[name].requests_per_second / bare.requests_per_second for name in PROXIES[1:]]
+            for name in ("floor", "full"):
+                ratios.append((of[name].cpu_us_per_request or 0.0) / (bare.cpu_us_per_request or 1.0))
+            ratios.append(of["report"].p50_ms / bare.p50_ms)
             print(f"{size:8} {loop:8} " + " ".join(f"{r:10.2f}" for r in ratios))
 
 
