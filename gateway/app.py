@@ -3,7 +3,9 @@
 Nothing else lives here: each part is built once at start-up (the spec compiled, every operation
 bound to its upstream and policies), and the app only adds the gateway's own endpoints:
 /healthz, /readyz, /metrics, /_gateway/violations and the status page /_gateway/. The request
-pipeline's stages are built here and handed to the proxy handler, which runs them in order.
+pipeline's stages are built here and handed to the proxy handler, which runs them in order. The
+application keeps the start-up and clean-up hooks; requests go to its `DISPATCH`, which the
+server calls without aiohttp's router (`gateway.dispatch`).
 
 Credentials: one provider per credential set (a named set under `credentials`, or an upstream's
 inline `auth`, named after the upstream), shared by every upstream and team that names it; the
@@ -14,12 +16,8 @@ cannot log in.
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 import orjson
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 from gateway.config import GatewayConfig
 from gateway.contract import Contract
@@ -28,6 +26,7 @@ from gateway.credentials.redis_store import token_store_for
 from gateway.credentials.store import TokenStore
 from gateway.credentials.token_manager import TokenManager
 from gateway.credentials.upstream import UpstreamCredentials, credentials_for
+from gateway.dispatch import Dispatch
 from gateway.drift import DriftReport
 from gateway.metrics import GatewayMetrics
 from gateway.pipeline.accounting import Accounting
@@ -43,22 +42,10 @@ from gateway.status_page import status_page
 from gateway.upstream.client import UpstreamClient
 from gateway.upstream.readiness import Readiness
 
-log = logging.getLogger("mlops_gateway")
 # the upstream tokens' store (memory, or Redis shared by every process), for the token managers
 TOKEN_STORE = web.AppKey("token_store", TokenStore)
-
-
-@web.middleware
-async def _last_resort(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """A bug must still answer problem+json, never a stack trace."""
-    try:
-        return await handler(request)
-    except (web.HTTPException, ProblemError, asyncio.CancelledError):
-        raise
-    except Exception:
-        log.exception("unhandled error", extra={"path": request.path})
-        error = ProblemError(ProblemKind.INTERNAL_ERROR, "the gateway failed to handle this request")
-        return problem_response(error, instance=request.path, request_id=None)
+# what answers each request (the server calls it directly: `gateway.dispatch`)
+DISPATCH = web.AppKey("dispatch", Dispatch)
 
 
 def _credentials(
@@ -105,15 +92,15 @@ def build_app(config: GatewayConfig, store: TokenStore | None = None) -> web.App
         ResponseCheck(config.validation, config.limits, accounting),
         accounting,
     )
-    app = web.Application(middlewares=[_last_resort], client_max_size=config.limits.max_json_body_bytes)
+    app = web.Application()
     app[TOKEN_STORE] = token_store
 
-    async def healthz(request: web.Request) -> web.Response:
+    async def healthz(request: web.BaseRequest) -> web.Response:
         return web.json_response({"status": "ok"})
 
     readiness = Readiness(upstreams)
 
-    async def readyz(request: web.Request) -> web.Response:
+    async def readyz(request: web.BaseRequest) -> web.Response:
         checks = await readiness.check()
         credentials = {name: manager.status() for name, manager in managers.items()}
         ready = all(checks.values()) and all(ok for ok, _ in credentials.values())
@@ -127,12 +114,12 @@ def build_app(config: GatewayConfig, store: TokenStore | None = None) -> web.App
             body=orjson.dumps(body), status=200 if ready else 503, content_type="application/json"
         )
 
-    async def metrics_endpoint(request: web.Request) -> web.Response:
+    async def metrics_endpoint(request: web.BaseRequest) -> web.Response:
         response = web.Response(body=metrics.exposition())
         response.headers["Content-Type"] = metrics.content_type
         return response
 
-    async def violations(request: web.Request) -> web.Response:
+    async def violations(request: web.BaseRequest) -> web.Response:
         """A team key reads its own request rows and every response row; an admin key reads all."""
         if keyring.is_admin(request.headers):
             report = drift.snapshot()
@@ -156,14 +143,14 @@ def build_app(config: GatewayConfig, store: TokenStore | None = None) -> web.App
             await provider.close()
         await token_store.close()
 
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics_endpoint)
-    app.router.add_get("/_gateway/violations", violations)
-    app.router.add_get("/_gateway/", status_page(keyring, recent, drift))
-    # every other path, whatever its decoded characters (a plain `.*` would leave a path holding
-    # an encoded newline to aiohttp's text/plain 404)
-    app.router.add_route("*", r"/{tail:[\s\S]*}", proxy.handle)
+    endpoints = {
+        "/healthz": healthz,
+        "/readyz": readyz,
+        "/metrics": metrics_endpoint,
+        "/_gateway/violations": violations,
+        "/_gateway/": status_page(keyring, recent, drift),
+    }
+    app[DISPATCH] = Dispatch(endpoints, proxy.handle)  # every other path, whatever it holds
     app.on_startup.append(start_upstreams)
     app.on_cleanup.append(close_upstreams)
     return app

@@ -13,13 +13,16 @@ The access line is written for every request, so its cost is the proxy's: record
 JSON never shows (caller frame, thread and process names: the logging HOWTO's "Optimization"),
 the timestamp text is made once a second, and the lines of one event-loop turn are written
 together when it ends (`LineBatchingHandler`), one write instead of one per line. Outside a
-running loop, and at shutdown, every line is written at once.
+running loop, and at shutdown, every line is written at once. `info_fields` goes further for the
+access line: when the JSON handler alone serves the logger, the line is made straight from its
+fields, with no `LogRecord` (a third of the line's cost); otherwise it is an ordinary `info` call.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from typing import IO, Any
 
@@ -42,15 +45,15 @@ class JsonFormatter(logging.Formatter):
             self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         return f"{self._stamp}.{int((created - second) * 1000):03d}Z"
 
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "ts": self._timestamp(record.created),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
+    def head(self, created: float, level: str, logger: str, msg: str) -> dict[str, Any]:
+        """The members every line starts with."""
+        entry: dict[str, Any] = {"ts": self._timestamp(created), "level": level, "logger": logger, "msg": msg}
         if self.with_pid:
-            entry["pid"] = record.process
+            entry["pid"] = os.getpid()
+        return entry
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = self.head(record.created, record.levelname.lower(), record.name, record.getMessage())
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
@@ -71,6 +74,15 @@ class LineBatchingHandler(logging.StreamHandler):  # type: ignore[type-arg]
         except Exception:
             self.handleError(record)
             return
+        self._add(line)
+
+    def emit_fields(self, formatter: JsonFormatter, logger: str, msg: str, fields: dict[str, Any]) -> None:
+        """An INFO line made straight from `fields` (see `info_fields`)."""
+        entry = formatter.head(time.time(), "info", logger, msg)
+        entry.update(fields)
+        self._add(orjson.dumps(entry, default=str).decode())
+
+    def _add(self, line: str) -> None:
         self._pending.append(line)
         if len(self._pending) >= MAX_PENDING_LINES:
             self.flush()
@@ -91,6 +103,35 @@ class LineBatchingHandler(logging.StreamHandler):  # type: ignore[type-arg]
                 self._pending.clear()
                 self.stream.write(text)
             super().flush()
+
+
+def info_fields(logger: logging.Logger, msg: str, fields: dict[str, Any]) -> None:
+    """`logger.info(msg, extra=fields)`, written without a LogRecord when it can be."""
+    if not logger.isEnabledFor(logging.INFO):
+        return
+    handler = _sole_json_handler(logger)
+    if handler is None:
+        logger.info(msg, extra=fields)
+    else:
+        assert isinstance(handler.formatter, JsonFormatter)
+        handler.emit_fields(handler.formatter, logger.name, msg, fields)
+
+
+def _sole_json_handler(logger: logging.Logger) -> LineBatchingHandler | None:
+    """The batching JSON handler when it is the only one a record of `logger` would reach and
+    nothing would filter the record on the way (what `configure_logging` sets up), else None."""
+    current: logging.Logger | None = logger
+    while current is not None:
+        if current.filters or current.disabled:
+            return None
+        if current.handlers:
+            (handler, *others) = current.handlers
+            sole = not others and not current.propagate and not handler.filters
+            if sole and isinstance(handler, LineBatchingHandler) and handler.level <= logging.INFO:
+                return handler if isinstance(handler.formatter, JsonFormatter) else None
+            return None
+        current = current.parent if current.propagate else None
+    return None
 
 
 SERVING_LOGGERS = ("mlops_gateway", "aiohttp", "asyncio")

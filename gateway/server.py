@@ -36,7 +36,7 @@ from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
-from gateway.app import build_app
+from gateway.app import DISPATCH, build_app
 from gateway.config import GatewayConfig, LimitsConfig
 from gateway.pipeline.exchange import REQUEST_ID_HEADER, request_id
 from gateway.problems import ProblemError, ProblemKind, problem_response
@@ -164,7 +164,8 @@ def _peer(handler: RequestHandler) -> str | None:
 
 
 class GatewayRunner(web.AppRunner):
-    """`web.AppRunner` whose server makes `GuardedHandler`s."""
+    """`web.AppRunner` whose server makes `GuardedHandler`s and hands every request to the app's
+    `DISPATCH` (no router, no middleware chain: `gateway.dispatch`)."""
 
     def __init__(self, app: web.Application, limits: LimitsConfig, **kwargs: Any) -> None:
         super().__init__(app, **kwargs)
@@ -174,8 +175,7 @@ class GatewayRunner(web.AppRunner):
         plain = await super()._make_server()  # starts the app up; its settings are reused
         return GuardedServer(
             self.limits,
-            plain.request_handler,
-            request_factory=plain.request_factory,
+            self.app[DISPATCH],
             handler_cancellation=plain.handler_cancellation,
             loop=plain._loop,
             **plain._kwargs,

@@ -174,7 +174,7 @@ Machine-readable: <code>GET /_gateway/violations</code> and <code>/metrics</code
 """
 
 
-def _unauthorized(request: web.Request) -> web.Response:
+def _unauthorized(request: web.BaseRequest) -> web.Response:
     if "text/html" in request.headers.get("Accept", ""):
         response = web.Response(
             text="<!doctype html><title>401</title><p>A gateway or admin key is needed.</p>",
@@ -192,10 +192,10 @@ def _unauthorized(request: web.Request) -> web.Response:
 
 def status_page(
     keyring: KeyRing, window: RecentWindow, drift: DriftReport
-) -> Callable[[web.Request], Awaitable[web.Response]]:
+) -> Callable[[web.BaseRequest], Awaitable[web.Response]]:
     """The GET /_gateway/ handler."""
 
-    async def handle(request: web.Request) -> web.Response:
+    async def handle(request: web.BaseRequest) -> web.Response:
         allowed, team = reader(keyring, request.headers)
         if not allowed:
             return _unauthorized(request)

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from gateway.contract import GraphQLQuery, Violation
 from gateway.drift import DriftReport
+from gateway.logs import info_fields
 from gateway.metrics import UNMATCHED, Children, GatewayMetrics, method_label
 from gateway.pipeline.exchange import Exchange
 from gateway.recent import RecentWindow
@@ -91,7 +92,7 @@ class Accounting:
     def upstream_failed(self, exchange: Exchange, kind: str) -> None:
         self._upstream_errors(exchange.upstream, kind).inc()
 
-    def finish(self, request: web.Request, exchange: Exchange, elapsed: float) -> None:
+    def finish(self, request: web.BaseRequest, exchange: Exchange, elapsed: float) -> None:
         method = method_label(request.method)
         status = str(exchange.status)
         labels = (exchange.operation, method, status, exchange.team, exchange.upstream, exchange.source)
@@ -106,9 +107,10 @@ class Accounting:
         if exchange.operation != UNMATCHED:
             self._request_bytes(exchange.operation).observe(exchange.request_bytes)
             self._response_bytes(exchange.operation).observe(exchange.response_bytes)
-        access_log.info(
+        info_fields(
+            access_log,
             "request",
-            extra={
+            {
                 "request_id": exchange.request_id,
                 "team": exchange.team,
                 "operation": exchange.operation,

@@ -32,13 +32,13 @@ async def next_chunk(stream: StreamReader, idle_timeout: float) -> bytes:
         ) from None
 
 
-async def client_chunks(request: web.Request, idle_timeout: float) -> AsyncIterator[bytes]:
+async def client_chunks(request: web.BaseRequest, idle_timeout: float) -> AsyncIterator[bytes]:
     """The request body's chunks, each within `idle_timeout` of the one before."""
     while chunk := await next_chunk(request.content, idle_timeout):
         yield chunk
 
 
-async def read_body(request: web.Request, limit: int, idle_timeout: float) -> bytes:
+async def read_body(request: web.BaseRequest, limit: int, idle_timeout: float) -> bytes:
     """The whole body, at most `limit` bytes."""
     length = request.content_length
     if length is not None and length > limit:
@@ -55,7 +55,7 @@ async def read_body(request: web.Request, limit: int, idle_timeout: float) -> by
 
 
 async def stream_body(
-    prefix: bytes, request: web.Request, limit: int, idle_timeout: float, exchange: Exchange
+    prefix: bytes, request: web.BaseRequest, limit: int, idle_timeout: float, exchange: Exchange
 ) -> AsyncIterator[bytes]:
     """`prefix` (bytes already read), then the rest of the body as it arrives; 413 past `limit`."""
     exchange.request_bytes = len(prefix)

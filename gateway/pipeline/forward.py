@@ -49,7 +49,7 @@ class Forward:
         return any(address in network for network in self.trusted_proxies)
 
     async def __call__(
-        self, request: web.Request, target: Target, body: RequestBody, exchange: Exchange
+        self, request: web.BaseRequest, target: Target, body: RequestBody, exchange: Exchange
     ) -> UpstreamAnswer:
         """The upstream's answer, which the caller releases."""
         upstream = target.route.upstream
@@ -80,7 +80,7 @@ class Forward:
 
     async def _send(
         self,
-        request: web.Request,
+        request: web.BaseRequest,
         target: Target,
         body: RequestBody,
         exchange: Exchange,

@@ -56,7 +56,7 @@ class Proxy:
         self.response_check = response_check
         self.accounting = accounting
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         started = time.perf_counter()
         exchange = Exchange(request_id(request.headers.get(REQUEST_ID_HEADER)))
         self.accounting.metrics.in_flight.inc()
@@ -87,7 +87,7 @@ class Proxy:
             self.accounting.metrics.in_flight.dec()
             self.accounting.finish(request, exchange, time.perf_counter() - started)
 
-    async def _run(self, request: web.Request, exchange: Exchange) -> web.StreamResponse:
+    async def _run(self, request: web.BaseRequest, exchange: Exchange) -> web.StreamResponse:
         target = self.identify(request, exchange)
         body = await self.request_check(request, target.route, target.path_params, exchange)
         async with await self.forward(request, target, body, exchange) as upstream:
@@ -97,7 +97,7 @@ class Proxy:
         return response
 
     @staticmethod
-    def _cut(request: web.Request, exchange: Exchange, status: int) -> web.StreamResponse:
+    def _cut(request: web.BaseRequest, exchange: Exchange, status: int) -> web.StreamResponse:
         """Abort the connection so the client cannot take a cut answer for a whole one."""
         exchange.status = status
         if request.transport is not None:

@@ -71,7 +71,7 @@ class Identify:
         self.unlisted = tuple(unlisted)  # (path prefix, route), longest prefix first
         self.shaper = PathShaper(op.path_template for op in contract.operations.values())
 
-    def __call__(self, request: web.Request, exchange: Exchange) -> Target:
+    def __call__(self, request: web.BaseRequest, exchange: Exchange) -> Target:
         """The request's target; raises ProblemError for 400 invalid-path, 404, 405 and 401."""
         raw_path, _, raw_query = request.raw_path.partition("?")
         refusal = _path_refusal(raw_path)
@@ -87,7 +87,7 @@ class Identify:
         upstream_path = operation.path_for(path_params)
         return Target(route, path_params, f"{upstream_path}?{raw_query}" if raw_query else upstream_path)
 
-    def _identify_team(self, request: web.Request, exchange: Exchange, *, required: bool) -> None:
+    def _identify_team(self, request: web.BaseRequest, exchange: Exchange, *, required: bool) -> None:
         team = self.keyring.identify(request.headers)
         if team is not None:
             exchange.team = team.name
@@ -98,7 +98,7 @@ class Identify:
                 headers={"WWW-Authenticate": 'Bearer realm="mlops-gateway"'},
             )
 
-    def _unlisted(self, request: web.Request, exchange: Exchange, unmatched: LookupError) -> Target:
+    def _unlisted(self, request: web.BaseRequest, exchange: Exchange, unmatched: LookupError) -> Target:
         """The unlisted route of the upstream whose paths hold this request, or the 404/405."""
         path = request.path
         route = next((r for prefix, r in self.unlisted if path.startswith(prefix)), None)

@@ -46,7 +46,7 @@ class RequestCheck:
         self.graphql = GraphQLChecker(GraphQLLimits(limits.graphql_max_depth, limits.graphql_max_root_fields))
 
     async def __call__(
-        self, request: web.Request, route: Route, path_params: dict[str, str], exchange: Exchange
+        self, request: web.BaseRequest, route: Route, path_params: dict[str, str], exchange: Exchange
     ) -> RequestBody:
         """The body to forward: bytes for JSON, a stream for uploads, None when there is none."""
         op = route.operation
@@ -97,7 +97,7 @@ class RequestCheck:
         return stream_body(prefix, request, limit, self.limits.client_idle_timeout, exchange)
 
     async def _form_violations(
-        self, request: web.Request, media: MediaTypeSpec, content_type: str | None
+        self, request: web.BaseRequest, media: MediaTypeSpec, content_type: str | None
     ) -> tuple[bytes, list[Violation]]:
         """The bytes read up to the file part, and how the form fields before it break the schema."""
         assert media.validator is not None

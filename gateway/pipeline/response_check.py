@@ -26,7 +26,6 @@ from contextlib import aclosing
 
 import orjson
 from aiohttp import web
-from multidict import CIMultiDict
 
 from gateway.config import LimitsConfig, Policy, ValidationConfig
 from gateway.contract import BodyKind, MediaTypeSpec, Operation, Violation, data_violations
@@ -35,7 +34,7 @@ from gateway.pipeline.exchange import REQUEST_ID_HEADER, VIOLATIONS_HEADER, Exch
 from gateway.pipeline.routes import Route
 from gateway.problems import ProblemError, ProblemKind
 from gateway.upstream.answer import UpstreamAnswer
-from gateway.upstream.headers import client_response_headers
+from gateway.upstream.headers import relay_response_headers
 
 
 class ResponseCheck:
@@ -48,13 +47,11 @@ class ResponseCheck:
         self.accounting = accounting
 
     async def __call__(
-        self, request: web.Request, route: Route, upstream: UpstreamAnswer, exchange: Exchange
+        self, request: web.BaseRequest, route: Route, upstream: UpstreamAnswer, exchange: Exchange
     ) -> web.StreamResponse:
-        headers = client_response_headers(upstream.headers)
-        headers[REQUEST_ID_HEADER] = exchange.request_id
         if route.response_policy is Policy.OFF:
             self.accounting.unvalidated(exchange, "unlisted" if route.unlisted else "policy_off")
-            return await self._pass_through(request, upstream, headers, exchange)
+            return await self._pass_through(request, upstream, exchange)
         op = route.operation
         violations, media = _framing_violations(op, upstream)
         body = b""
@@ -65,29 +62,28 @@ class ResponseCheck:
                 body, complete = await upstream.read_up_to(self.max_bytes)
                 if not complete:
                     self.accounting.unvalidated(exchange, "too_large")
-                    return await self._stream(request, upstream, headers, body, exchange)
+                    return await self._stream(request, upstream, body, exchange)
                 if len(body) >= self.large_bytes:
                     if random.random() >= route.large_response_sample:
                         self.accounting.unvalidated(exchange, "sampled_out")
-                        return web.Response(body=body, status=upstream.status, headers=headers)
+                        return _whole(upstream, exchange, body)
                     if route.response_policy is Policy.REPORT:  # the client does not wait for the check
-                        response = await self._stream(request, upstream, headers, body, exchange)
+                        response = await self._stream(request, upstream, body, exchange)
                         found = _body_violations(media, body, exchange)
                         if found:
                             self._settle(route, upstream, exchange, found)
                         return response
                 violations += _body_violations(media, body, exchange)
                 if not violations:
-                    return web.Response(body=body, status=upstream.status, headers=headers)
+                    return _whole(upstream, exchange, body)
         elif not violations:
             self.accounting.unvalidated(exchange, "not_json")
-            return await self._pass_through(request, upstream, headers, exchange)
+            return await self._pass_through(request, upstream, exchange)
         if violations:
             self._settle(route, upstream, exchange, violations)
-            headers[VIOLATIONS_HEADER] = str(len(violations))
         if body or upstream.at_eof():
-            return web.Response(body=body, status=upstream.status, headers=headers)
-        return await self._stream(request, upstream, headers, body, exchange)
+            return _whole(upstream, exchange, body, len(violations))
+        return await self._stream(request, upstream, body, exchange, len(violations))
 
     def _settle(
         self, route: Route, upstream: UpstreamAnswer, exchange: Exchange, violations: list[Violation]
@@ -108,28 +104,25 @@ class ResponseCheck:
             )
 
     async def _pass_through(
-        self,
-        request: web.Request,
-        upstream: UpstreamAnswer,
-        headers: CIMultiDict[str],
-        exchange: Exchange,
+        self, request: web.BaseRequest, upstream: UpstreamAnswer, exchange: Exchange
     ) -> web.StreamResponse:
         """Relay unchecked: small bodies in one piece (cheapest), large or unsized ones streamed."""
         length = upstream.content_length
         if length is not None and length <= self.max_bytes:
-            return web.Response(body=await upstream.read(), status=upstream.status, headers=headers)
-        return await self._stream(request, upstream, headers, b"", exchange)
+            return _whole(upstream, exchange, await upstream.read())
+        return await self._stream(request, upstream, b"", exchange)
 
     async def _stream(
         self,
-        request: web.Request,
+        request: web.BaseRequest,
         upstream: UpstreamAnswer,
-        headers: CIMultiDict[str],
         prefix: bytes,
         exchange: Exchange,
+        violations: int = 0,
     ) -> web.StreamResponse:
         """Send the answer's headers, `prefix`, then the rest of the upstream body as it arrives."""
-        response = web.StreamResponse(status=upstream.status, headers=headers)
+        response = web.StreamResponse(status=upstream.status)
+        _relay_headers(upstream, exchange, response, violations)
         if upstream.content_length is not None:
             response.content_length = upstream.content_length
         elif upstream.at_eof():  # the whole body is in `prefix`
@@ -156,6 +149,24 @@ class ResponseCheck:
             return False
         exchange.response_bytes += len(chunk)
         return True
+
+
+def _whole(upstream: UpstreamAnswer, exchange: Exchange, body: bytes, violations: int = 0) -> web.Response:
+    """The answer sent in one piece."""
+    response = web.Response(body=body, status=upstream.status)
+    _relay_headers(upstream, exchange, response, violations)
+    return response
+
+
+def _relay_headers(
+    upstream: UpstreamAnswer, exchange: Exchange, response: web.StreamResponse, violations: int
+) -> None:
+    """The upstream's headers on the answer, with the request id and any violations count."""
+    headers = response.headers
+    relay_response_headers(upstream.headers, headers)
+    headers[REQUEST_ID_HEADER] = exchange.request_id
+    if violations:
+        headers[VIOLATIONS_HEADER] = str(violations)
 
 
 def _body_violations(media: MediaTypeSpec, body: bytes, exchange: Exchange) -> list[Violation]:

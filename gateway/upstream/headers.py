@@ -5,13 +5,16 @@ the client's own credentials (its gateway key in either header) and what aiohttp
 gain X-Forwarded-For/-Proto/-Host and the request id. Forwarding headers a client sent are kept
 (and X-Forwarded-For appended to) only when the peer is a trusted proxy; anyone else's are
 replaced, so a client cannot tell the upstream it came from elsewhere. Responses lose hop-by-hop
-headers and the framing headers aiohttp writes itself.
+headers and the framing headers aiohttp writes itself; they are copied straight into the answer's
+own headers (no intermediate multidict to copy again). Both run on every request, so they are
+plain loops over the headers, and the set of names to drop is only rebuilt when a Connection
+header lists one it does not already hold.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy, MultiMapping
+from multidict import CIMultiDict, MultiMapping
 
 from gateway.credentials.inbound import GATEWAY_KEY_HEADER
 
@@ -46,23 +49,28 @@ _FORWARDING = frozenset(
 _UNTRUSTED_DROP = _REQUEST_DROP | _FORWARDING  # built once, not per request
 
 
-def _connection_listed(headers: MultiMapping[str]) -> set[str]:
-    """Header names listed by every Connection header line (a sender may repeat the header)."""
-    return {
-        h.strip().lower() for line in headers.getall("Connection", ()) for h in line.split(",") if h.strip()
-    }
+def _dropped(always: frozenset[str], headers: MultiMapping[str]) -> frozenset[str]:
+    """`always`, plus the names every Connection header line lists (a sender may repeat it)."""
+    lines = headers.getall("Connection", None)
+    if not lines:
+        return always
+    listed = {h.strip().lower() for line in lines for h in line.split(",") if h.strip()}
+    return always if listed <= always else always | listed
 
 
 def upstream_request_headers(
-    request: web.Request, request_id: str, authorization: str | None, *, from_trusted_proxy: bool = False
+    request: web.BaseRequest, request_id: str, authorization: str | None, *, from_trusted_proxy: bool = False
 ) -> CIMultiDict[str]:
     """The client's headers minus hop-by-hop ones and its credentials, plus X-Forwarded-*."""
-    drop = (_REQUEST_DROP if from_trusted_proxy else _UNTRUSTED_DROP) | _connection_listed(request.headers)
-    headers: CIMultiDict[str] = CIMultiDict(
-        (k, v) for k, v in request.headers.items() if k.lower() not in drop
-    )
+    incoming = request.headers
+    drop = _dropped(_REQUEST_DROP if from_trusted_proxy else _UNTRUSTED_DROP, incoming)
+    headers: CIMultiDict[str] = CIMultiDict()
+    add = headers.add
+    for name, value in incoming.items():
+        if name.lower() not in drop:
+            add(name, value)
     peer = request.remote or ""
-    prior = ", ".join(request.headers.getall("X-Forwarded-For", ())) if from_trusted_proxy else ""
+    prior = ", ".join(incoming.getall("X-Forwarded-For", ())) if from_trusted_proxy else ""
     headers["X-Forwarded-For"] = f"{prior}, {peer}" if prior else peer
     headers.setdefault("X-Forwarded-Proto", request.scheme)
     headers.setdefault("X-Forwarded-Host", request.host)
@@ -72,7 +80,11 @@ def upstream_request_headers(
     return headers
 
 
-def client_response_headers(upstream: CIMultiDictProxy[str]) -> CIMultiDict[str]:
-    """The upstream's response headers minus hop-by-hop ones and those aiohttp recomputes."""
-    drop = _RESPONSE_DROP | _connection_listed(upstream)
-    return CIMultiDict((k, v) for k, v in upstream.items() if k.lower() not in drop)
+def relay_response_headers(upstream: MultiMapping[str], into: CIMultiDict[str]) -> None:
+    """Add the upstream's response headers to `into`, minus hop-by-hop ones and those aiohttp
+    recomputes."""
+    drop = _dropped(_RESPONSE_DROP, upstream)
+    add = into.add
+    for name, value in upstream.items():
+        if name.lower() not in drop:
+            add(name, value)

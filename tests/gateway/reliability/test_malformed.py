@@ -18,10 +18,9 @@ import aiohttp
 import orjson
 import pytest
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
-import gateway.app
 from gateway.logs import configure_logging
+from gateway.pipeline.handler import Proxy
 from tests.gateway.reliability.conftest import meanwhile, reached, reliability_config, still_serving
 from tests.support.gateway import TEAM_KEY, running_gateway
 from tests.support.misbehaving import RawClient
@@ -118,11 +117,10 @@ async def test_an_unlisted_transfer_coding_before_chunked_is_reframed_for_the_up
 async def test_a_bug_outside_the_app_is_500_problem_and_one_error_line_with_its_traceback(
     healthy: RecordingUpstream, json_log: io.StringIO, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    @web.middleware
-    async def broken(request: web.Request, handler: Handler) -> web.StreamResponse:
+    async def broken(self: Proxy, request: web.BaseRequest) -> web.StreamResponse:
         raise RuntimeError("a bug past the safety net")
 
-    monkeypatch.setattr(gateway.app, "_last_resort", broken)
+    monkeypatch.setattr(Proxy, "handle", broken)  # the proxy's own safety net is in `handle`
     async with (
         running_gateway(reliability_config(healthy.url, healthy.url)) as gw,
         aiohttp.ClientSession() as session,

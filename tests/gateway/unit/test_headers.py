@@ -10,7 +10,7 @@ from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from gateway.upstream.headers import HOP_BY_HOP, client_response_headers, upstream_request_headers
+from gateway.upstream.headers import HOP_BY_HOP, relay_response_headers, upstream_request_headers
 
 PEER = ("203.0.113.7", 50123)
 
@@ -143,7 +143,10 @@ def test_repeated_request_headers_keep_every_value_in_order() -> None:
 
 
 def _upstream(headers: list[tuple[str, str]]) -> CIMultiDict[str]:
-    return client_response_headers(CIMultiDictProxy(CIMultiDict(headers)))
+    into: CIMultiDict[str] = CIMultiDict([("X-Request-ID", "req-123")])  # what the answer already holds
+    relay_response_headers(CIMultiDictProxy(CIMultiDict(headers)), into)
+    assert into.getall("X-Request-ID") == ["req-123"]
+    return into
 
 
 def test_response_loses_hop_by_hop_framing_and_connection_listed_headers() -> None:
@@ -167,6 +170,11 @@ def test_response_loses_hop_by_hop_framing_and_connection_listed_headers() -> No
 def test_response_connection_listed_names_from_every_line_are_dropped() -> None:
     headers = _upstream([("Connection", "close"), ("connection", "X-Hop"), ("X-Hop", "1"), ("X-Keep", "2")])
     assert "X-Hop" not in headers and headers["X-Keep"] == "2"
+
+
+def test_a_connection_header_listing_only_hop_by_hop_names_drops_just_those() -> None:
+    headers = _upstream([("Connection", "keep-alive"), ("Keep-Alive", "timeout=5"), ("X-Keep", "2")])
+    assert "Keep-Alive" not in headers and "Connection" not in headers and headers["X-Keep"] == "2"
 
 
 def test_repeated_response_headers_such_as_set_cookie_keep_every_value() -> None:
