@@ -195,7 +195,7 @@ def throughput(args: argparse.Namespace) -> None:
                 print(f"{size:8} {loop:8} {name:9} {_row(results[(size, loop, name)])}")
     print()
     print("ratios to the bare aiohttp proxy on the same loop (req/s; cpu and p50: gateway over bare)")
-    columns = (*PROXIES[1:], "cpu floor", "cpu full", "p50 report")
+    columns = (*PROXIES[1:], "cpu floor", "cpu full", "p50 report", "p50 sampled")
     print(f"{'size':8} {'loop':8} " + " ".join(f"{c:>10}" for c in columns))
     for size in sizes:
         for loop in loops:
@@ -204,7 +204,7 @@ def throughput(args: argparse.Namespace) -> None:
             ratios = [of[name].requests_per_second / bare.requests_per_second for name in PROXIES[1:]]
             for name in ("floor", "full"):
                 ratios.append((of[name].cpu_us_per_request or 0.0) / (bare.cpu_us_per_request or 1.0))
-            ratios.append(of["report"].p50_ms / bare.p50_ms)
+            ratios += [of[name].p50_ms / bare.p50_ms for name in ("report", "sampled")]
             print(f"{size:8} {loop:8} " + " ".join(f"{r:10.2f}" for r in ratios))
 
 

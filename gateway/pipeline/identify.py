@@ -45,12 +45,15 @@ class Target:
 
 
 def _path_refusal(raw_path: str) -> str | None:
-    """Why a raw request path is not canonical, or None when it is."""
-    if _ENCODED_SEPARATOR.search(raw_path):
+    """Why a raw request path is not canonical, or None when it is (the usual path, with no `%`,
+    backslash or dot segment, is told apart by substring tests alone)."""
+    if "%" in raw_path and _ENCODED_SEPARATOR.search(raw_path):
         return "the path holds an encoded '/', '\\' or '.'; send the path unencoded"
     if "\\" in raw_path:
         return "the path holds a backslash"
-    if any(segment in (".", "..") for segment in raw_path.split("/")):
+    if ("/." in raw_path or raw_path.startswith(".")) and any(
+        segment in (".", "..") for segment in raw_path.split("/")
+    ):
         return "the path holds a '.' or '..' segment"
     return None
 

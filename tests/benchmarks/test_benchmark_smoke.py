@@ -37,7 +37,7 @@ def test_proxy_throughput_smoke() -> None:
     assert [(loop, target) for loop, target, *_ in rows] == expected, out
     assert all(int(rps) > 0 and int(errors) == 0 for _, _, rps, errors, _ in rows), out
     assert rows[0][4] == "-" and all(int(cpu) > 0 for *_, cpu in rows[1:]), out  # proxies' own CPU
-    ratios = re.findall(r"^small\s+(uvloop|asyncio)((?:\s+\d+\.\d\d){8})$", out, re.MULTILINE)
+    ratios = re.findall(r"^small\s+(uvloop|asyncio)((?:\s+\d+\.\d\d){9})$", out, re.MULTILINE)
     assert [loop for loop, _ in ratios] == ["uvloop", "asyncio"], out
     scan = re.findall(r"^\s+([12])\s+(\d+)\s+[\d.]+\s+(\d+)\s+(\d+)$", out, re.MULTILINE)
     assert [workers for workers, *_ in scan] == ["1", "2"] and all(int(r) > 0 for _, r, _, _ in scan), out

@@ -22,7 +22,9 @@ HEAD = (
 )
 
 
-async def test_a_client_that_expects_100_continue_is_told_to_send_its_body(healthy: RecordingUpstream) -> None:
+async def test_a_client_that_expects_100_continue_is_told_to_send_its_body(
+    healthy: RecordingUpstream,
+) -> None:
     async with running_gateway(reliability_config(healthy.url, healthy.url)) as gw:
         client = await RawClient.connect(gw.port)
         await client.send(HEAD + b"Expect: 100-continue\r\n\r\n")  # and no body until told

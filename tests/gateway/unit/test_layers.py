@@ -24,7 +24,17 @@ ALLOWED = {
     "recent": set(),
     "credentials": {"config"},
     "upstream": {"config", "credentials"},
-    "pipeline": {"config", "contract", "credentials", "upstream", "problems", "drift", "metrics", "recent", "logs"},
+    "pipeline": {
+        "config",
+        "contract",
+        "credentials",
+        "upstream",
+        "problems",
+        "drift",
+        "metrics",
+        "recent",
+        "logs",
+    },
     "status_page": {"config", "credentials", "drift", "problems", "recent"},
 }
 
