@@ -107,29 +107,18 @@ class Accounting:
         if exchange.operation != UNMATCHED:
             self._request_bytes(exchange.operation).observe(exchange.request_bytes)
             self._response_bytes(exchange.operation).observe(exchange.response_bytes)
-        info_fields(
-            access_log,
-            "request",
-            {
-                "request_id": exchange.request_id,
-                "team": exchange.team,
-                "operation": exchange.operation,
-                "method": method,
-                "status": exchange.status,
-                "upstream": exchange.upstream,
-                "duration_ms": round(elapsed * 1000, 3),
-                "request_violations": exchange.request_violations,
-                "response_violations": exchange.response_violations,
-                **_graphql_record(exchange),
-            },
-        )
-
-
-def _graphql_record(exchange: Exchange) -> dict[str, Any]:
-    """What the access line says of a valid GraphQL request: its operation type and root fields."""
-    if exchange.graphql is None:
-        return {}
-    return {
-        "graphql_operation_type": exchange.graphql.operation_type,
-        "graphql_fields": list(exchange.graphql.root_fields),
-    }
+        fields: dict[str, Any] = {
+            "request_id": exchange.request_id,
+            "team": exchange.team,
+            "operation": exchange.operation,
+            "method": method,
+            "status": exchange.status,
+            "upstream": exchange.upstream,
+            "duration_ms": round(elapsed * 1000, 3),
+            "request_violations": exchange.request_violations,
+            "response_violations": exchange.response_violations,
+        }
+        if exchange.graphql is not None:  # a valid GraphQL request: its operation type and root fields
+            fields["graphql_operation_type"] = exchange.graphql.operation_type
+            fields["graphql_fields"] = list(exchange.graphql.root_fields)
+        info_fields(access_log, "request", fields)

@@ -13,9 +13,11 @@ mistaken for a broken upstream connection.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 
 import aiohttp
+from aiohttp import hdrs
+from multidict import CIMultiDict
 from yarl import URL
 
 from gateway.config import UpstreamConfig
@@ -23,6 +25,22 @@ from gateway.credentials.upstream import UpstreamCredentials
 from gateway.upstream.answer import UpstreamAnswer, transport_error
 
 RequestBody = bytes | AsyncIterator[bytes] | None
+# what aiohttp would add to a request that lacks it, and must not: the upstream gets the client's
+# headers as checked, nothing invented on its behalf (Accept-Encoding is the gateway's own choice)
+_NOT_ADDED: CIMultiDict[None] = CIMultiDict(
+    (name, None) for name in ("Accept-Encoding", "User-Agent", "Content-Type")
+)
+
+
+class _AsGiven(aiohttp.ClientRequest):
+    """aiohttp's request, with the session's `skip_auto_headers` set once: aiohttp builds that set,
+    and a copy of the request's headers, for every request it sends (measured at 2% of a small
+    request's cost). It adds `Accept: */*` to a request without one, as aiohttp does."""
+
+    def update_auto_headers(self, skip_auto_headers: Iterable[str] | None) -> None:
+        self._skip_auto_headers = _NOT_ADDED
+        if hdrs.ACCEPT not in self.headers:
+            self.headers[hdrs.ACCEPT] = "*/*"
 
 
 class _BodySourceFailed(Exception):
@@ -88,7 +106,7 @@ class UpstreamClient:
             # is the client's, so only the gaps between the upstream's reads are bounded there
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeouts.connect, sock_read=timeouts.read),
             auto_decompress=False,
-            skip_auto_headers=("Accept-Encoding", "User-Agent", "Content-Type"),
+            request_class=_AsGiven,
             # one session carries every team's calls: a cookie the upstream sets for one client must
             # never ride along on another's (the client gets its Set-Cookie; the session keeps none)
             cookie_jar=aiohttp.DummyCookieJar(),

@@ -124,6 +124,21 @@ async def test_headers_and_bodies_go_through_unchanged(upstream: tuple[Recorder,
     assert recorder.bodies == [b"one,two,three", b"raw-bytes"]
 
 
+async def test_no_header_is_invented_for_a_request_that_lacks_it(upstream: tuple[Recorder, str]) -> None:
+    recorder, url = upstream
+    client = await _client(url)
+    try:
+        await _send(client, "/no-type", b"{}")  # a body without a Content-Type
+        await _send(client, "/typed", b"{}", **{"Content-Type": "application/json", "Accept": "text/csv"})
+    finally:
+        await client.close()
+    untyped, typed = recorder.headers
+    for invented in ("Content-Type", "User-Agent", "Accept-Encoding"):
+        assert invented not in untyped, (invented, untyped)
+    assert untyped["Accept"] == "*/*"  # aiohttp's default, as before
+    assert typed["Content-Type"] == "application/json" and typed.getall("Accept") == ["text/csv"]
+
+
 async def test_a_refused_port_raises_upstream_unavailable() -> None:
     client = await _client(f"http://127.0.0.1:{_closed_port()}")
     try:
