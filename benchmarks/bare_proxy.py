@@ -11,6 +11,7 @@ gateway's own pipeline.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 import uvloop
 from aiohttp import ClientSession, TCPConnector, web
@@ -40,17 +41,17 @@ def bare_proxy(upstream: str) -> web.Application:
     return app
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def serve(make_app: Callable[[str], web.Application], description: str | None) -> None:
+    """The command line of a reference proxy: `--port`, `--upstream`, `--loop`."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
     args = parser.parse_args()
     loop = uvloop.new_event_loop() if args.loop == "uvloop" else None
-    web.run_app(
-        bare_proxy(args.upstream.rstrip("/")), host="127.0.0.1", port=args.port, print=None, loop=loop
-    )
+    app = make_app(args.upstream.rstrip("/"))
+    web.run_app(app, host="127.0.0.1", port=args.port, print=None, loop=loop)
 
 
 if __name__ == "__main__":
-    main()
+    serve(bare_proxy, __doc__)

@@ -15,17 +15,16 @@ request the floor refuses fails the benchmark's answer check.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import hashlib
 import os
 import time
 
 import orjson
-import uvloop
 from aiohttp import ClientSession, DummyCookieJar, TCPConnector, web
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from benchmarks.bare_proxy import serve
 from benchmarks.processes import BENCH_KEY, ROOT
 from gateway.contract import Contract
 from gateway.metrics import LATENCY_BUCKETS
@@ -87,22 +86,11 @@ def floor_proxy(upstream: str) -> web.Application:
     app = web.Application(client_max_size=64 * 2**20)
     app.cleanup_ctx.append(session_context)
     app.router.add_route("*", "/{tail:.*}", forward)
-    return app
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--upstream", required=True)
-    parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
-    args = parser.parse_args()
-    loop = uvloop.new_event_loop() if args.loop == "uvloop" else None
-    app = floor_proxy(args.upstream.rstrip("/"))
     gc.collect()
     gc.freeze()  # the compiled contract is long-lived: keep the cyclic collector off it
     gc.set_threshold(50_000, 20, 20)
-    web.run_app(app, host="127.0.0.1", port=args.port, print=None, loop=loop)
+    return app
 
 
 if __name__ == "__main__":
-    main()
+    serve(floor_proxy, __doc__)
