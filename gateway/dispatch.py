@@ -3,15 +3,15 @@ path), or else the proxy.
 
 The server calls this directly (aiohttp's low-level `web.Server`), not through an application
 router and middleware chain: the proxy answers every path but five, so a dict look-up is all the
-dispatch it needs, and the router's per-request resolving, match-info and middleware wrapping was
-measured at several percent of a small request's cost. What the router did besides is done here:
+dispatch it needs, and the router's per-request resolving, match info and middleware layers took
+about 4% of a small request's time in a py-spy profile. What the router did besides is done here:
 a request sent with `Expect: 100-continue` (HTTP/1.1) is told to go on before its handler reads
 the body; any other expectation is ignored (RFC 9110 section 10.1.1 allows that).
 
 A problem an own endpoint raises is its answer; any other failure there is answered 500
-problem+json and logged with its traceback; the
-proxy answers its own failures (`gateway.pipeline.handler`). Anything that still escapes reaches
-the server's error page, which is problem+json too (`gateway.server`).
+problem+json and logged with its traceback. The proxy answers its own failures
+(`gateway.pipeline.handler`); anything that still escapes reaches the server's error page, which
+is problem+json too (`gateway.server`).
 """
 
 from __future__ import annotations
