@@ -14,13 +14,12 @@ from dataclasses import dataclass
 
 from conformance.settings import Filters
 from gateway.contract import Contract, Operation
-
-WRITES_EXTENSION = "x-mlops-writes"
+from gateway.contract.links import WRITES_EXTENSION, writes_upstream
 
 
 def writes(operation: Operation) -> bool:
     """Whether the spec says the operation creates, changes or deploys something upstream."""
-    return operation.spec.get(WRITES_EXTENSION) is True
+    return writes_upstream(operation.spec)
 
 
 @dataclass(frozen=True, slots=True)

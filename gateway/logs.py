@@ -76,9 +76,10 @@ class LineBatchingHandler(logging.StreamHandler):  # type: ignore[type-arg]
             return
         self._add(line)
 
-    def emit_fields(self, formatter: JsonFormatter, logger: str, msg: str, fields: dict[str, Any]) -> None:
-        """An INFO line made straight from `fields` (see `info_fields`)."""
-        entry = formatter.head(time.time(), "info", logger, msg)
+    def emit_fields(self, logger: str, msg: str, fields: dict[str, Any]) -> None:
+        """An INFO line made straight from `fields` by the handler's JSON formatter (`info_fields`)."""
+        assert isinstance(self.formatter, JsonFormatter)
+        entry = self.formatter.head(time.time(), "info", logger, msg)
         entry.update(fields)
         self._add(orjson.dumps(entry, default=str).decode())
 
@@ -113,8 +114,7 @@ def info_fields(logger: logging.Logger, msg: str, fields: dict[str, Any]) -> Non
     if handler is None:
         logger.info(msg, extra=fields)
     else:
-        assert isinstance(handler.formatter, JsonFormatter)
-        handler.emit_fields(handler.formatter, logger.name, msg, fields)
+        handler.emit_fields(logger.name, msg, fields)
 
 
 def _sole_json_handler(logger: logging.Logger) -> LineBatchingHandler | None:

@@ -20,18 +20,18 @@ from typing import Any
 
 from schemathesis.generation.stateful.state_machine import StepOutput
 
-from conformance.checks.exchange import UNRESOLVED, resolve
+from conformance.checks.exchange import PARAMETER_CONTAINERS, UNRESOLVED, resolve
 from conformance.checks.failures import CreatedIdRejected
 from conformance.checks.promises import CreatedIdLink, created_id_links
 
-_CONTAINERS = {"path": "path_parameters", "query": "query", "header": "headers"}
 _NAMES_SOMETHING = re.compile(r"(id|Id|_name|^name|email|topic)$")
 
 
 def _sent(case: Any, name: str) -> Any:
     """The value a case sent for a link parameter (`path.x`, `query.x`, or a bare name)."""
     location, _, bare = name.rpartition(".")
-    containers = [_CONTAINERS[location]] if location in _CONTAINERS else ["path_parameters", "query"]
+    known = PARAMETER_CONTAINERS.get(location)
+    containers = [known] if known is not None else ["path_parameters", "query"]
     for container in containers:
         values = getattr(case, container, None) or {}
         if bare in values:
@@ -68,9 +68,9 @@ def _built_by(link: CreatedIdLink, case: Any, exchanges: list[StepOutput]) -> di
 
 def _nothing_else_named(case: Any, built: Mapping[str, Any]) -> bool:
     """Whether every body member and path parameter that names something is one the link built."""
-    filled = {where.rpartition(".")[2] for where in built}
     if "body" in built:
         return True
+    filled = {where.rpartition(".")[2] for where in built}
     members = list(case.body) if isinstance(case.body, Mapping) else []
     members += list(case.path_parameters or {})
     return all(name in filled or not _NAMES_SOMETHING.search(name) for name in members)

@@ -17,6 +17,8 @@ from conformance.safety import may_call
 
 #: What `resolve` answers when an expression has no value in any exchange of the chain.
 UNRESOLVED: Any = object()
+#: Where a schemathesis case holds the parameters of each OpenAPI location (`in`).
+PARAMETER_CONTAINERS = {"path": "path_parameters", "query": "query", "header": "headers"}
 
 
 def chain(ctx: Any, case: Any, response: Any) -> list[StepOutput]:

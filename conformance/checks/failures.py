@@ -72,8 +72,8 @@ class SetActiveNotReflected(Failure):
 
 
 class CreatedIdRejected(Failure):
-    """An id a create operation just answered was refused (404) by an operation its link feeds it
-    to (a link marked `x-mlops-uses-created-id`), with nothing else in the request to blame."""
+    """An id a create operation just answered was refused (404) by an operation one of its success
+    links feeds it to, with nothing else in the request to blame."""
 
     code = "MG303"
     checks = ("created_id_accepted",)

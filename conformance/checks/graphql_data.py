@@ -19,6 +19,7 @@ from conformance.checks.exchange import UNRESOLVED, json_of
 from conformance.checks.failures import GraphQLDataMismatch
 from gateway.config import LimitsConfig
 from gateway.contract import GraphQLChecker, GraphQLContract, GraphQLLimits, data_violations
+from gateway.contract.graphql_schema import graphql_contract
 
 MAX_SHOWN = 5  # violations a finding's message lists
 
@@ -31,13 +32,8 @@ def _checker() -> GraphQLChecker:
 
 @cache
 def _contract(schema: CoreSchema) -> GraphQLContract:
-    """The schema in the shape the gateway's checker takes (its names are not needed here)."""
-    roots = {
-        kind: frozenset(root.fields)
-        for kind, root in (("query", schema.query_type), ("mutation", schema.mutation_type))
-        if root is not None
-    }
-    return GraphQLContract("conformance", schema, roots, frozenset())
+    """The schema in the shape the gateway's checker takes."""
+    return graphql_contract("conformance", schema)
 
 
 def graphql_data_conformance(ctx: Any, response: Any, case: Any) -> bool | None:

@@ -21,9 +21,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.contract.links import link_strings, success_links, writes_upstream
+
 LISTED_BY = "x-mlops-listed-by"
 REFLECTED_BY = "x-mlops-reflected-by"
-WRITES = "x-mlops-writes"
 ANSWER = "$response.body"
 
 
@@ -85,29 +86,14 @@ def reflected_by(operation: Mapping[str, Any]) -> ReflectedBy | None:
     )
 
 
-def _reads_answer(template: Any) -> bool:
-    if isinstance(template, str):
-        return ANSWER in template
-    if isinstance(template, Mapping):
-        return any(_reads_answer(value) for value in template.values())
-    if isinstance(template, list):
-        return any(_reads_answer(value) for value in template)
-    return False
-
-
 def created_id_links(operation: Mapping[str, Any]) -> Iterator[CreatedIdLink]:
     """The success links of a writing operation that carry something from its answer."""
-    if operation.get(WRITES) is not True:
+    if not writes_upstream(operation):
         return
-    for status, response in (operation.get("responses") or {}).items():
-        if not str(status).startswith("2") or not isinstance(response, Mapping):
-            continue
-        for name, link in (response.get("links") or {}).items():
-            if not isinstance(link, Mapping):
-                continue
+    for name, link in success_links(operation):
+        if any(ANSWER in text for text in link_strings(link)):
             body, parameters = link.get("requestBody"), link.get("parameters") or {}
-            if _reads_answer(body) or _reads_answer(parameters):
-                yield CreatedIdLink(name, link["operationId"], body, parameters)
+            yield CreatedIdLink(name, link["operationId"], body, parameters)
 
 
 def promise_problems(document: Mapping[str, Any]) -> list[str]:

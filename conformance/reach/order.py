@@ -19,6 +19,8 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.contract.links import success_links
+
 REACH = "x-mlops-reach"
 
 
@@ -53,11 +55,9 @@ def spec_operations(document: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]
 
 def link_targets(operation: Mapping[str, Any]) -> Iterator[str]:
     """The operationIds the operation's success links lead to."""
-    for status, response in (operation.get("responses") or {}).items():
-        if str(status).startswith("2") and isinstance(response, Mapping):
-            for link in (response.get("links") or {}).values():
-                if isinstance(link, Mapping) and isinstance(link.get("operationId"), str):
-                    yield link["operationId"]
+    for _, link in success_links(operation):
+        if isinstance(link.get("operationId"), str):
+            yield link["operationId"]
 
 
 def _until(raw: Any) -> Until | None:

@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from conformance.checks.exchange import PARAMETER_CONTAINERS
 from conformance.reach.order import REACH
+from gateway.contract.compiler import follow_refs
 
 JSON = "application/json"
 
@@ -30,12 +32,8 @@ class Request:
 
 
 def _resolve(document: Mapping[str, Any], node: Any) -> Any:
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
-        target: Any = document
-        for part in node["$ref"].lstrip("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
+    """An OpenAPI object with its `$ref`s followed (anything else as it is)."""
+    return follow_refs(document, node)[0] if isinstance(node, Mapping) else node
 
 
 def _example(document: Mapping[str, Any], media: Mapping[str, Any]) -> Any:
@@ -61,16 +59,14 @@ def example_request(document: Mapping[str, Any], operation: Mapping[str, Any]) -
     parameters: dict[str, dict[str, Any]] = {}
     for raw in operation.get("parameters") or ():
         parameter = _resolve(document, raw)
-        container = _CONTAINERS.get(parameter.get("in", "")) if isinstance(parameter, Mapping) else None
+        location = parameter.get("in", "") if isinstance(parameter, Mapping) else ""
+        container = PARAMETER_CONTAINERS.get(location)
         example = _example(document, parameter) if container is not None else None
         if container is not None and example is not None:
             parameters.setdefault(container, {})[parameter["name"]] = example
     request = Request(media_type, value, parameters)
     extra = (operation.get(REACH) or {}).get("body")
     return request if extra is None else with_link(request, extra, True, {})
-
-
-_CONTAINERS = {"path": "path_parameters", "query": "query", "header": "headers"}
 
 
 def with_link(

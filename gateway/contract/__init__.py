@@ -6,7 +6,8 @@ schemas are `schema` validators, `media_types` matches Content-Type headers, `vi
 an instance breaks a schema, `router` finds an operation, `compiled` holds the result. GraphQL operations add
 `graphql_schema` (the SDL compiled), `graphql_request` (a query checked against it, with
 `graphql_messages` keeping its errors value-free) and `graphql_response` (an answer's data checked
-against the query's selection).
+against the query's selection). `links` reads how operations feed one another (`x-mlops-writes`,
+success links), for the conformance suite and the sandbox's faults, not the hot path.
 """
 
 from gateway.contract.compiled import Contract

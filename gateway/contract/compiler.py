@@ -25,6 +25,28 @@ from gateway.contract.violations import json_pointer
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
+def follow_refs(
+    document: Mapping[str, Any], node: Mapping[str, Any], pointer: str = ""
+) -> tuple[Mapping[str, Any], str]:
+    """Follow the document-local `$ref`s of an OpenAPI object (a parameter, request body,
+    response or example; not schema refs) to the object they name, and its pointer."""
+    seen = set()
+    while "$ref" in node:
+        ref = node["$ref"]
+        if not ref.startswith("#/") or ref in seen:
+            raise ContractError(f"unsupported or circular reference {ref!r} at {pointer}")
+        seen.add(ref)
+        pointer = ref[1:]
+        target: Any = document
+        for part in pointer.lstrip("/").split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, Mapping) or part not in target:
+                raise ContractError(f"dangling reference {ref!r}")
+            target = target[part]
+        node = target
+    return node, pointer
+
+
 def compile_operations(document: Mapping[str, Any], base_dir: Path) -> Iterator[Operation]:
     """Every operation of `document` (whose files are read from `base_dir`), compiled; raises
     ContractError on an unusable spec."""
@@ -53,21 +75,7 @@ class _Compiler:
 
     def resolve(self, node: Mapping[str, Any], pointer: str) -> tuple[Mapping[str, Any], str]:
         """Follow OpenAPI-level `$ref`s (not schema refs) to the object and its pointer."""
-        seen = set()
-        while "$ref" in node:
-            ref = node["$ref"]
-            if not ref.startswith("#/") or ref in seen:
-                raise ContractError(f"unsupported or circular reference {ref!r} at {pointer}")
-            seen.add(ref)
-            pointer = ref[1:]
-            target: Any = self.document
-            for part in pointer.lstrip("/").split("/"):
-                part = part.replace("~1", "/").replace("~0", "~")
-                if not isinstance(target, Mapping) or part not in target:
-                    raise ContractError(f"dangling reference {ref!r}")
-                target = target[part]
-            node = target
-        return node, pointer
+        return follow_refs(self.document, node, pointer)
 
     def media_table(self, content: Mapping[str, Any], pointer: str) -> MediaTypeTable:
         specs = []

@@ -65,6 +65,11 @@ def load_graphql_schema(spec_dir: Path, file_name: object, pointer: str) -> Grap
     problems = validate_schema(schema)
     if problems:
         raise ContractError(f"the GraphQL schema {path} named at {pointer} is invalid: {problems[0].message}")
+    return graphql_contract(file_name, schema)
+
+
+def graphql_contract(file_name: str, schema: GraphQLSchema) -> GraphQLContract:
+    """The contract of a built, valid schema: its root fields by operation type and its names."""
     roots = {
         kind: frozenset(root.fields)
         for kind, root in zip(

@@ -11,24 +11,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from gateway.contract.links import link_strings, success_links
 from sandbox.faults.bodies import JsonPath
 
 STALE_OFFSET = 1_000_000
 _ANSWER = re.compile(r"\$response\.body(?:#(/[^}'\"\s]*))?")
-
-
-def _templates(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for member in value.values():
-            yield from _templates(member)
-    elif isinstance(value, list):
-        for member in value:
-            yield from _templates(member)
 
 
 def _path(pointer: str) -> JsonPath:
@@ -39,17 +29,12 @@ def _path(pointer: str) -> JsonPath:
 def answer_paths(spec: Mapping[str, Any]) -> tuple[JsonPath, ...]:
     """The places of the success answer that the operation's success links read (`()`: all of it)."""
     found: list[JsonPath] = []
-    for status, response in (spec.get("responses") or {}).items():
-        if not str(status).startswith("2") or not isinstance(response, Mapping):
-            continue
-        for link in (response.get("links") or {}).values():
-            if not isinstance(link, Mapping):
-                continue
-            for template in _templates([link.get("requestBody"), link.get("parameters")]):
-                for match in _ANSWER.finditer(template):
-                    path = _path(match.group(1) or "")
-                    if path not in found:
-                        found.append(path)
+    for _, link in success_links(spec):
+        for template in link_strings(link):
+            for match in _ANSWER.finditer(template):
+                path = _path(match.group(1) or "")
+                if path not in found:
+                    found.append(path)
     return tuple(found)
 
 

@@ -21,6 +21,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from gateway.contract import BodyKind, Operation, media_kind
+from gateway.contract.links import writes_upstream
 from sandbox.core.context import OPERATION, body
 from sandbox.core.fault_switch import Fault, FaultSwitch
 from sandbox.core.responses import error_response, json_response
@@ -29,8 +30,6 @@ from sandbox.faults.created_ids import answer_paths, with_stale_ids
 from sandbox.faults.graphql_data import broken_data
 
 FAULT_HEADER = "X-Sandbox-Fault"
-#: The spec's mark of an operation that creates or changes something (stale_ids acts on those).
-WRITES = "x-mlops-writes"
 UNDOCUMENTED_STATUSES = (418, 299)
 
 
@@ -129,7 +128,7 @@ class _Rewriter:
         return marked(json_response(broken.document, response.status), fault, broken.pointer)
 
     def _stale_id(self, operation: Operation, response: web.Response) -> web.Response:
-        paths = answer_paths(operation.spec) if operation.spec.get(WRITES) is True else ()
+        paths = answer_paths(operation.spec) if writes_upstream(operation.spec) else ()
         if not paths:
             return response
         document = with_stale_ids(orjson.loads(_body(response)), paths)
